@@ -1,0 +1,36 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Email Marketing: CRM Nurture",
+    "summary": "Count tags on leads, expire them, and win lost leads back "
+    "with email marketing",
+    "version": "18.0.1.0.0",
+    "category": "Marketing/Email Marketing",
+    "license": "LGPL-3",
+    "author": "mass_mailing_crm_nurture contributors",
+    "maintainers": ["mass-mailing-crm-nurture"],
+    "development_status": "Beta",
+    "depends": ["mass_mailing_crm"],
+    # Security first: the views below refer to the groups.
+    "data": [
+        "security/mass_mailing_crm_nurture_security.xml",
+        "security/ir.model.access.csv",
+        "views/crm_lead_tag_stat_views.xml",
+        "views/crm_lead_views.xml",
+        "views/crm_tag_views.xml",
+        "views/mass_mailing_crm_nurture_menus.xml",
+        "data/ir_cron_data.xml",
+    ],
+    "demo": [
+        "demo/crm_tag_demo.xml",
+        "demo/crm_lead_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "mass_mailing_crm_nurture/static/src/tests/tours/*.js",
+        ],
+    },
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,11 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+
+def post_init_hook(env):
+    """Give the tags leads already carry a counter of 1, dated at the lead's creation.
+
+    Runs once at install, after the addon's own data: leads created from then on
+    were counted by ``crm.lead.create`` already, and are left as they are.
+    """
+    env["crm.lead.tag.stat"]._backfill_existing_tags()

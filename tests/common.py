@@ -1,0 +1,88 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from contextlib import contextmanager
+from datetime import datetime
+from unittest.mock import patch
+
+from odoo.tests import freeze_time, new_test_user
+
+from odoo.addons.base.tests.common import BaseCommon
+
+
+def patch_cr_now(env, when):
+    """Patch the transaction time (``cr.now()``), which freezegun does not reach."""
+    return patch.object(env.cr, "now", lambda: when)
+
+
+class NurtureTagCommon(BaseCommon):
+    """Tags, leads (one archived) and the users who work with them."""
+
+    T0 = datetime(2026, 3, 2, 9, 0, 0)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_salesman = new_test_user(
+            cls.env,
+            login="nurture_salesman",
+            name="Sally Salesman",
+            groups="sales_team.group_sale_salesman",
+        )
+        cls.user_salesman_other = new_test_user(
+            cls.env,
+            login="nurture_salesman_other",
+            name="Oscar Other",
+            groups="sales_team.group_sale_salesman",
+        )
+        cls.user_sales_manager = new_test_user(
+            cls.env,
+            login="nurture_sales_manager",
+            name="Mona Manager",
+            groups="sales_team.group_sale_manager",
+        )
+        cls.user_marketing = new_test_user(
+            cls.env,
+            login="nurture_marketing",
+            name="Mark Marketing",
+            groups="mass_mailing.group_mass_mailing_user,"
+            "sales_team.group_sale_salesman_all_leads",
+        )
+        cls.tag_hot, cls.tag_pricing, cls.tag_restock = cls.env["crm.tag"].create(
+            [
+                {"name": "Nurture Hot"},
+                {"name": "Nurture Pricing", "lifetime_days": 30},
+                {"name": "Nurture Restock", "lifetime_days": 10},
+            ]
+        )
+        cls.leads = cls.env["crm.lead"].create(
+            [
+                {
+                    "name": f"Nurture lead {idx}",
+                    "email_from": f"nurture.lead{idx}@example.com",
+                    "user_id": cls.user_salesman.id,
+                }
+                for idx in range(4)
+            ]
+        )
+        cls.lead, cls.lead_2, cls.lead_3, cls.lead_lost = cls.leads
+        cls.lead_lost.action_set_lost()
+
+    @contextmanager
+    def mock_now(self, when):
+        """Freeze Python time and the transaction time (``cr.now()``) at ``when``:
+        counters are stamped with the latter, like create_date."""
+        with freeze_time(when), patch_cr_now(self.env, when):
+            yield
+
+    def stat(self, lead, tag):
+        """The counter of ``tag`` on ``lead``, read fresh from the database."""
+        return self.env["crm.lead.tag.stat"].search(
+            [("lead_id", "=", lead.id), ("tag_id", "=", tag.id)]
+        )
+
+    def assertStat(self, lead, tag, **expected):
+        stat = self.stat(lead, tag)
+        self.assertEqual(len(stat), 1, f"one counter for {tag.name} on {lead.name}")
+        for fname, value in expected.items():
+            self.assertEqual(stat[fname], value, f"{fname} of {tag.name} on {lead.name}")
+        return stat

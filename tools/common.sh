@@ -1,0 +1,143 @@
+# Shared set-up for the project's commands (tools/serve, tools/test, benchmarks).
+# Sourced, not run. Every step checks first and only installs what is missing, so the
+# commands are safe to run again. Settings come from the environment:
+#   ODOO_PATH   an Odoo 18.0 source tree (the folder holding odoo-bin) or an installed
+#               `odoo` package; default: the first of /opt/odoo, /opt/odoo18,
+#               /usr/lib/python3/dist-packages (Debian's odoo package), ~/odoo.
+#   VENV        the project virtualenv (default: .venv in the checkout).
+#   PGHOST PGPORT PGUSER PGPASSWORD   the PostgreSQL server and role
+#               (default: localhost 5432 odoo odoo; the role is created when missing).
+set -euo pipefail
+
+ADDON_NAME=mass_mailing_crm_nurture
+PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${VENV:-$PROJECT_DIR/.venv}
+PGHOST=${PGHOST:-localhost}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-odoo}
+PGPASSWORD=${PGPASSWORD:-odoo}
+export PGHOST PGPORT PGUSER PGPASSWORD
+# Where Odoo's addons path gets a folder named after the addon: Odoo finds modules by
+# folder name, and a checkout may be cloned under any name.
+LINK_DIR=$VENV/addons-link
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+# Runs as root on a CI machine; uses sudo when a developer runs it as themselves.
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+find_odoo() {
+    local candidates=("${ODOO_PATH:-}" /opt/odoo /opt/odoo18 /usr/lib/python3/dist-packages "$HOME/odoo")
+    local dir
+    for dir in "${candidates[@]}"; do
+        [ -n "$dir" ] || continue
+        if [ -f "$dir/odoo/release.py" ] && [ -d "$dir/odoo/addons" ]; then
+            if grep -qE "^version_info = \(18, 0" "$dir/odoo/release.py"; then
+                ODOO_ROOT=$(cd "$dir" && pwd)
+                return 0
+            fi
+            log "skipping $dir: not Odoo 18.0"
+        fi
+    done
+    cat >&2 <<MSG
+Odoo 18.0 was not found. This addon needs an Odoo 18.0 (Community or Enterprise) source
+tree or installed package. Put the source tree (the folder that holds odoo-bin, odoo/ and
+addons/) at /opt/odoo, or install Debian's odoo 18.0 package, or point ODOO_PATH at it:
+    ODOO_PATH=/path/to/odoo-18.0 $0
+MSG
+    exit 2
+}
+
+# Addon folders of the Odoo tree: a source tree has addons/ beside odoo/; a package only odoo/addons.
+odoo_addons_path() {
+    local paths=("$LINK_DIR")
+    [ -d "$ODOO_ROOT/addons" ] && paths+=("$ODOO_ROOT/addons")
+    paths+=("$ODOO_ROOT/odoo/addons")
+    (IFS=,; echo "${paths[*]}")
+}
+
+apt_install() {
+    local missing=()
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_system_packages() {
+    # postgresql: the database server; libpq/ldap/sasl headers: Odoo's requirements that
+    # build from source; chromium: browser tours (Odoo skips them without a browser).
+    apt_install postgresql postgresql-client libpq-dev libldap2-dev libsasl2-dev \
+        build-essential python3-dev python3-venv chromium fonts-dejavu-core
+}
+
+ensure_postgres() {
+    if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
+        log "starting PostgreSQL"
+        local version
+        version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        [ -n "$version" ] || die "no PostgreSQL cluster found under /etc/postgresql"
+        as_root pg_ctlcluster "$version" main start
+        for _ in $(seq 30); do pg_isready -q -h "$PGHOST" -p "$PGPORT" && break; sleep 1; done
+        pg_isready -q -h "$PGHOST" -p "$PGPORT" || die "PostgreSQL did not start"
+    fi
+    # Odoo refuses the postgres superuser: use a dedicated role that may create databases.
+    if ! psql -d postgres -tAc "select 1" >/dev/null 2>&1; then
+        log "creating PostgreSQL role $PGUSER"
+        # Over the local socket as the postgres OS user, without this shell's PG* settings.
+        as_root env -u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD \
+            runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 \
+            -c "CREATE ROLE \"$PGUSER\" LOGIN CREATEDB PASSWORD '$PGPASSWORD'" ||
+            die "could not create role $PGUSER"
+    fi
+}
+
+ensure_venv() {
+    local python=${PYTHON:-python3}
+    [ -x "$VENV/bin/python" ] || { log "creating virtualenv $VENV"; "$python" -m venv "$VENV"; }
+    local stamp=$VENV/.requirements-stamp
+    local want
+    want=$(cat "$ODOO_ROOT/requirements.txt" "$PROJECT_DIR/tools/requirements.txt" 2>/dev/null | sha1sum | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        log "installing Python packages into $VENV (Odoo's requirements, test tools)"
+        "$VENV/bin/pip" install -q --upgrade pip wheel setuptools
+        # Odoo pins cbor2 5.4.2, which does not build on recent Pythons; 5.6.5 is compatible.
+        grep -v -E '^cbor2==' "$ODOO_ROOT/requirements.txt" > "$VENV/odoo-requirements.txt"
+        "$VENV/bin/pip" install -q -r "$VENV/odoo-requirements.txt" -r "$PROJECT_DIR/tools/requirements.txt"
+        echo "$want" > "$stamp"
+    fi
+}
+
+ensure_addon_link() {
+    mkdir -p "$LINK_DIR"
+    ln -sfn "$PROJECT_DIR" "$LINK_DIR/$ADDON_NAME"
+}
+
+write_odoo_config() {
+    # $1: file to write. Odoo options shared by serving and testing.
+    cat > "$1" <<CONF
+[options]
+addons_path = $(odoo_addons_path)
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $PGUSER
+db_password = $PGPASSWORD
+data_dir = $VENV/odoo-data
+CONF
+}
+
+prepare_all() {
+    find_odoo
+    ensure_system_packages
+    ensure_postgres
+    ensure_venv
+    ensure_addon_link
+    export PYTHONPATH=$ODOO_ROOT${PYTHONPATH:+:$PYTHONPATH}
+    ODOO_BIN=("$VENV/bin/python" "$ODOO_ROOT/odoo-bin")
+    [ -f "$ODOO_ROOT/odoo-bin" ] || ODOO_BIN=("$VENV/bin/python" -m odoo)
+}
