@@ -105,6 +105,7 @@ class CrmLeadTagStat(models.Model):
 
     def _upsert_added(self, pairs, now):
         lead_ids, tag_ids = zip(*sorted(pairs), strict=True)
+        self.env["crm.tag"].flush_model(["lifetime_days"])
         self.env.cr.execute(
             """
             INSERT INTO crm_lead_tag_stat (
@@ -206,6 +207,7 @@ class CrmLeadTagStat(models.Model):
     def _backfill_existing_tags(self):
         """Start a counter of 1, dated at the lead's creation, for every tag a lead
         carries and that has no counter yet (install time)."""
+        self.env.flush_all()
         self.env.cr.execute(
             """
             INSERT INTO crm_lead_tag_stat (
@@ -231,6 +233,7 @@ class CrmLeadTagStat(models.Model):
     @api.model
     def _update_expiry_dates(self, tags):
         """Re-date the expiry of the present tags ``tags`` from their lifetime."""
+        tags.flush_recordset(["lifetime_days"])
         self.env.cr.execute(
             """
             UPDATE crm_lead_tag_stat stat

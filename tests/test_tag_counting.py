@@ -126,8 +126,11 @@ class TestTagCounting(NurtureTagCommon):
         self.assertStat(imported, self.tag_hot, add_count=1)
         self.assertStat(imported, self.tag_pricing, add_count=1)
         # Re-import that drops a tag, then the import through the import wizard.
-        xml_id = imported.get_external_id()[imported.id]
-        self.env["crm.lead"].load(["id", "name", "tag_ids"], [[xml_id, "Imported lead", "Nurture Hot"]])
+        xml_id = imported.export_data(["id"])["datas"][0][0]
+        result = self.env["crm.lead"].load(
+            ["id", "name", "tag_ids"], [[xml_id, "Imported lead", "Nurture Hot"]]
+        )
+        self.assertEqual(result["ids"], imported.ids)
         self.assertStat(imported, self.tag_pricing, add_count=1, is_present=False)
         wizard = self.env["base_import.import"].create(
             {

@@ -110,9 +110,14 @@ class TestTagExpiry(NurtureTagCommon):
             return original(stat_self, batch, now)
 
         when = self.T0 + timedelta(days=12)
+        # Not assertRaises: it would roll back the first batch, which the real run
+        # has committed.
         with patch.object(CrmLeadTagStat, "_remove_expired_tags", crash_on_second_batch):
-            with self.assertRaises(RuntimeError):
+            try:
                 self._expire_at(when, batch_size=2)
+            except RuntimeError:
+                pass
+        self.assertEqual(calls, [2, 2])
         self.assertEqual(len(self.leads.with_context(active_test=False).filtered("tag_ids")), 2)
         self.assertEqual(self._expire_at(when + timedelta(hours=1), batch_size=2), 2)
         self.assertEqual(self._expire_at(when + timedelta(hours=2), batch_size=2), 0)
@@ -160,8 +165,10 @@ class TestTagExpiry(NurtureTagCommon):
     @mute_logger("odoo.models")
     def test_negative_lifetime_refused(self):
         """A negative lifetime is refused with a clear message and nothing changes."""
-        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+        # Odoo's assertRaises rolls back to a savepoint, as the request would.
+        with self.assertRaises(ValidationError) as refused:
             self.tag_restock.lifetime_days = -3
+        self.assertIn("cannot be negative", str(refused.exception))
         self.assertEqual(self.tag_restock.lifetime_days, 10)
         with self.assertRaises(ValidationError):
             self.env["crm.tag"].create({"name": "Nurture Negative", "lifetime_days": -1})

@@ -15,23 +15,21 @@ class TestTagSegments(NurtureTagCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # lead: hot x3, lost lead: hot x2 (present), lead_2: hot x1 (removed),
-        # lead_3: restock expired.
-        cls.t_late = cls.T0 + timedelta(days=20)
-        for lead, times in ((cls.lead, 3), (cls.lead_lost, 2), (cls.lead_2, 1)):
-            for _ in range(times):
-                lead.write({"tag_ids": [Command.link(cls.tag_hot.id)]})
-                lead.write({"tag_ids": [Command.unlink(cls.tag_hot.id)]})
-        (cls.lead | cls.lead_lost).write({"tag_ids": [Command.link(cls.tag_hot.id)]})
-        cls.env["crm.lead.tag.stat"].search([("lead_id", "=", cls.lead.id)]).sudo().write(
-            {"last_added": cls.t_late}
-        )
-        cls.lead_3.write({"tag_ids": [Command.link(cls.tag_restock.id)]})
-        cls.env["crm.lead.tag.stat"].sudo().search(
-            [("lead_id", "=", cls.lead_3.id)]
-        ).expiry_date = cls.T0
-        with patch_cr_now(cls.env, cls.T0 + timedelta(days=1)):
+        # At T0: hot added 3 times on the lead and twice on the lost lead (present
+        # on both), once on lead_2 (removed); restock put on lead_3.
+        # At T0 + 20 days: hot added a 4th time on the lead.
+        # At T0 + 11 days: restock expired on lead_3.
+        with patch_cr_now(cls.env, cls.T0):
+            for lead, times in ((cls.lead, 3), (cls.lead_lost, 2), (cls.lead_2, 1)):
+                for _ in range(times):
+                    lead.write({"tag_ids": [Command.link(cls.tag_hot.id)]})
+                    lead.write({"tag_ids": [Command.unlink(cls.tag_hot.id)]})
+            cls.lead_lost.write({"tag_ids": [Command.link(cls.tag_hot.id)]})
+            cls.lead_3.write({"tag_ids": [Command.link(cls.tag_restock.id)]})
+        with patch_cr_now(cls.env, cls.T0 + timedelta(days=11)):
             cls.env["crm.lead.tag.stat"]._expire_tags()
+        with patch_cr_now(cls.env, cls.T0 + timedelta(days=20)):
+            cls.lead.write({"tag_ids": [Command.link(cls.tag_hot.id)]})
 
     def search_leads(self, stat_domain, archived=True):
         domain = [("tag_stat_ids", "any", stat_domain)]
@@ -44,8 +42,10 @@ class TestTagSegments(NurtureTagCommon):
         stat_domain = [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 2)]
         self.assertEqual(self.search_leads(stat_domain), self.lead | self.lead_lost)
         self.assertEqual(self.search_leads(stat_domain, archived=False), self.lead)
+        stat_domain = [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 4)]
+        self.assertEqual(self.search_leads(stat_domain), self.lead)
         self.assertEqual(
-            self.search_leads([("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 4)]),
+            self.search_leads([("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 5)]),
             self.env["crm.lead"],
         )
 

@@ -5,16 +5,38 @@
 - A skipped test is a failure. Odoo skips a browser tour when no browser can be
   started, and a suite that passes without running its tours proves nothing. No test
   of this addon is meant to be skipped.
+- Tests run with the current thread marked ``testing``, as Odoo's own runner does
+  (code that commits per batch checks it); pytest-odoo's flag does not survive
+  the registry loading.
 - The checkout is imported as ``odoo.addons.<addon name>`` whatever the name of the
   folder it was cloned into (pytest-odoo would use the folder's name).
   Set by tools/test: ODOO_ADDON_NAME and ODOO_ADDON_DIR.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import _pytest.pathlib
 import pytest
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_cmdline_main(config):
+    # pytest-odoo imports Odoo's test framework before Odoo is in test mode, which
+    # logs an ERROR; import it first, in test mode.
+    import odoo
+    import odoo.tools
+
+    odoo.tools.config["test_enable"] = True
+    import odoo.tests  # noqa: F401
+
+    odoo.tools.config["test_enable"] = False
+    yield
+
+
+def pytest_runtest_setup(item):
+    threading.current_thread().testing = True
 
 
 @pytest.hookimpl(hookwrapper=True)
