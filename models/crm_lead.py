@@ -22,15 +22,13 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         # Tags may come from the values, defaults or computes: look at the result.
-        leads._count_tag_changes(set())
+        self.env["crm.lead.tag.stat"]._sync_leads(leads, removals=False)
         return leads
 
     def write(self, vals):
-        if "tag_ids" not in vals or self.env.context.get(SKIP_TAG_COUNT):
-            return super().write(vals)
-        before = self._get_tag_pairs()
         res = super().write(vals)
-        self._count_tag_changes(before)
+        if "tag_ids" in vals:
+            self.env["crm.lead.tag.stat"]._sync_leads(self)
         return res
 
     def _merge_dependences(self, opportunities):
@@ -46,21 +44,3 @@ class CrmLead(models.Model):
         )._merge_opportunity(
             user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
         )
-
-    def _get_tag_pairs(self):
-        """Return the (lead id, tag id) pairs of ``self`` as stored, in one query."""
-        if not self.ids:
-            return set()
-        self.flush_recordset(["tag_ids"])
-        self.env.cr.execute(
-            "SELECT lead_id, tag_id FROM crm_tag_rel WHERE lead_id = ANY(%s)",
-            [self.ids],
-        )
-        return set(self.env.cr.fetchall())
-
-    def _count_tag_changes(self, before):
-        """Record the tags added to and removed from ``self`` since ``before``."""
-        if self.env.context.get(SKIP_TAG_COUNT):
-            return
-        after = self._get_tag_pairs()
-        self.env["crm.lead.tag.stat"]._record_tag_changes(after - before, before - after)

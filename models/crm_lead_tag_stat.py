@@ -3,6 +3,8 @@
 import logging
 import threading
 
+from psycopg2.extensions import TransactionRollbackError
+
 from odoo import api, fields, models
 
 _logger = logging.getLogger(__name__)
@@ -10,13 +12,15 @@ _logger = logging.getLogger(__name__)
 # Context key: tag changes made under it are not counted. The expiry job and lead
 # merges use it because they record the outcome themselves.
 SKIP_TAG_COUNT = "skip_tag_stat_count"
+# Times an expiry batch is selected again after a serialization conflict.
+MAX_BATCH_RETRIES = 5
 
 
 class CrmLeadTagStat(models.Model):
     """How often and how recently a tag was put on a lead.
 
     One row per (lead, tag). Rows are maintained by set-based SQL from
-    ``crm.lead.create/write`` (see ``_record_tag_changes``), never edited by hand:
+    ``crm.lead.create/write`` (see ``_sync_leads``), never edited by hand:
     the counter is history, so removing a tag keeps it and adding it back counts +1.
     """
 
@@ -88,36 +92,38 @@ class CrmLeadTagStat(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _record_tag_changes(self, added, removed):
-        """Count tags put on leads and mark removed ones, one statement each.
+    def _sync_leads(self, leads, removals=True):
+        """Bring the counters of ``leads`` in line with the tags they carry now.
 
-        :param added: set of (lead_id, tag_id) pairs the leads did not carry before
-        :param removed: set of (lead_id, tag_id) pairs the leads no longer carry
+        Counters mirror ``crm_tag_rel``: a present counter for every tag on a lead.
+        A tag on the lead without a present counter was just added: count it. A
+        present counter whose tag left the lead was just removed: mark it. So one
+        INSERT and one UPDATE per batch of leads, whatever the write's commands.
+
+        :param removals: look for removed tags too (not needed for new leads)
         """
-        if self.env.context.get(SKIP_TAG_COUNT) or not (added or removed):
+        if self.env.context.get(SKIP_TAG_COUNT) or not leads:
             return
-        now = self.env.cr.now()
-        if added:
-            self._upsert_added(added, now)
-        if removed:
-            self._mark_removed(removed, now)
-        self._invalidate_tag_stats()
-
-    def _upsert_added(self, pairs, now):
-        lead_ids, tag_ids = zip(*sorted(pairs), strict=True)
         self.env["crm.tag"].flush_model(["lifetime_days"])
+        leads.flush_recordset(["tag_ids"])
+        params = {"now": self.env.cr.now(), "uid": self.env.uid, "lead_ids": leads.ids}
         self.env.cr.execute(
             """
             INSERT INTO crm_lead_tag_stat (
                 lead_id, tag_id, add_count, first_added, last_added, is_present,
                 expiry_date, create_uid, create_date, write_uid, write_date)
-            SELECT pair.lead_id, pair.tag_id, 1, %(now)s, %(now)s, TRUE,
+            SELECT rel.lead_id, rel.tag_id, 1, %(now)s, %(now)s, TRUE,
                    CASE WHEN tag.lifetime_days > 0
                         THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END,
                    %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM unnest(%(lead_ids)s::int[], %(tag_ids)s::int[])
-                   AS pair(lead_id, tag_id)
-              JOIN crm_tag tag ON tag.id = pair.tag_id
+              FROM crm_tag_rel rel
+              JOIN crm_tag tag ON tag.id = rel.tag_id
+             WHERE rel.lead_id = ANY(%(lead_ids)s)
+               AND NOT EXISTS (
+                   SELECT 1 FROM crm_lead_tag_stat stat
+                    WHERE stat.lead_id = rel.lead_id AND stat.tag_id = rel.tag_id
+                      AND stat.is_present)
+             ORDER BY rel.lead_id, rel.tag_id
             ON CONFLICT (lead_id, tag_id) DO UPDATE SET
                 add_count = crm_lead_tag_stat.add_count + 1,
                 last_added = EXCLUDED.last_added,
@@ -127,36 +133,26 @@ class CrmLeadTagStat(models.Model):
                 write_uid = EXCLUDED.write_uid,
                 write_date = EXCLUDED.write_date
             """,
-            {
-                "now": now,
-                "uid": self.env.uid,
-                "lead_ids": list(lead_ids),
-                "tag_ids": list(tag_ids),
-            },
+            params,
         )
-
-    def _mark_removed(self, pairs, now, expired=False):
-        lead_ids, tag_ids = zip(*sorted(pairs), strict=True)
-        self.env.cr.execute(
-            """
-            UPDATE crm_lead_tag_stat stat
-               SET is_present = FALSE,
-                   expiry_date = NULL,
-                   date_expired = CASE WHEN %(expired)s THEN %(now)s END,
-                   write_uid = %(uid)s,
-                   write_date = %(now)s
-              FROM unnest(%(lead_ids)s::int[], %(tag_ids)s::int[])
-                   AS pair(lead_id, tag_id)
-             WHERE stat.lead_id = pair.lead_id AND stat.tag_id = pair.tag_id
-            """,
-            {
-                "now": now,
-                "uid": self.env.uid,
-                "expired": expired,
-                "lead_ids": list(lead_ids),
-                "tag_ids": list(tag_ids),
-            },
-        )
+        changed = self.env.cr.rowcount
+        if removals:
+            self.env.cr.execute(
+                """
+                UPDATE crm_lead_tag_stat stat
+                   SET is_present = FALSE, expiry_date = NULL, date_expired = NULL,
+                       write_uid = %(uid)s, write_date = %(now)s
+                 WHERE stat.lead_id = ANY(%(lead_ids)s)
+                   AND stat.is_present
+                   AND NOT EXISTS (
+                       SELECT 1 FROM crm_tag_rel rel
+                        WHERE rel.lead_id = stat.lead_id AND rel.tag_id = stat.tag_id)
+                """,
+                params,
+            )
+            changed += self.env.cr.rowcount
+        if changed:
+            self._invalidate_tag_stats()
 
     def _invalidate_tag_stats(self):
         # The SQL above changed rows behind the ORM's back.
@@ -258,28 +254,40 @@ class CrmLeadTagStat(models.Model):
         self._expire_tags()
 
     @api.model
-    def _expire_tags(self, batch_size=1000):
+    def _expire_tags(self, batch_size=2000):
         """Remove expired tags from leads (active and archived), batch by batch.
 
-        Each batch locks its counters and their leads (skipping rows another run
-        holds), removes the tags through the normal lead write, marks the counters
-        expired, reports progress and commits outside tests. Work is re-selected
-        from the database each batch, so a run after a crash resumes where the last
-        committed batch ended, and two runs at once share the work without waiting.
+        Each batch is one statement: it locks due counters (skipping rows another
+        run holds), deletes their tag links and marks them expired. Fields that
+        depend on the lead's tags are then recomputed as after any tag change.
+        Progress is reported and, outside tests, committed per batch. Work is
+        re-selected from the database each batch, so a run after a crash resumes
+        where the last committed batch ended, and two runs at once share the work
+        without waiting for each other.
 
-        :return: number of tag removals done
+        :return: number of tags removed
         """
         auto_commit = not getattr(threading.current_thread(), "testing", False)
-        done = 0
+        now = self.env.cr.now()
+        total = self._count_expired(now)
+        done = retries = 0
         while True:
-            now = self.env.cr.now()
-            batch = self._lock_expired_batch(now, batch_size)
-            if not batch:
+            try:
+                lead_ids = self._expire_batch(now, batch_size)
+            except TransactionRollbackError:
+                # Another run committed some of our due rows after our snapshot was
+                # taken: start a new transaction and select again.
+                if not auto_commit or retries >= MAX_BATCH_RETRIES:
+                    raise
+                self.env.cr.rollback()
+                retries += 1
+                continue
+            if not lead_ids:
                 break
-            self._remove_expired_tags(batch, now)
-            done += len(batch)
+            self._notify_leads_untagged(lead_ids)
+            done += len(lead_ids)
             self.env["ir.cron"]._notify_progress(
-                done=done, remaining=self._count_expired(now)
+                done=done, remaining=max(total - done, 0)
             )
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -287,25 +295,8 @@ class CrmLeadTagStat(models.Model):
             _logger.info("Removed %s expired tags from leads", done)
         return done
 
-    def _lock_expired_batch(self, now, batch_size):
-        """Lock and return up to ``batch_size`` (stat id, lead id, tag id) rows due."""
-        self.flush_model()
-        self.env["crm.lead"].flush_model()
-        self.env.cr.execute(
-            """
-            SELECT stat.id, stat.lead_id, stat.tag_id
-              FROM crm_lead_tag_stat stat
-              JOIN crm_lead lead ON lead.id = stat.lead_id
-             WHERE stat.expiry_date <= %s AND stat.is_present
-             ORDER BY stat.expiry_date, stat.id
-             LIMIT %s
-               FOR NO KEY UPDATE OF stat, lead SKIP LOCKED
-            """,
-            [now, batch_size],
-        )
-        return self.env.cr.fetchall()
-
     def _count_expired(self, now):
+        self.flush_model()
         self.env.cr.execute(
             """
             SELECT COUNT(*) FROM crm_lead_tag_stat
@@ -315,21 +306,43 @@ class CrmLeadTagStat(models.Model):
         )
         return self.env.cr.fetchone()[0]
 
-    def _remove_expired_tags(self, batch, now):
-        """Take the tags of ``batch`` off their leads: one lead write per tag."""
-        leads_by_tag = {}
-        for _stat_id, lead_id, tag_id in batch:
-            leads_by_tag.setdefault(tag_id, []).append(lead_id)
-        Lead = self.env["crm.lead"].with_context(
-            active_test=False, **{SKIP_TAG_COUNT: True}
+    def _expire_batch(self, now, batch_size):
+        """Expire up to ``batch_size`` due counters; return their lead ids (one per
+        removed tag)."""
+        self.env["crm.lead"].flush_model(["tag_ids"])
+        self.env.cr.execute(
+            """
+            WITH due AS (
+                SELECT id, lead_id, tag_id
+                  FROM crm_lead_tag_stat
+                 WHERE expiry_date <= %(now)s AND is_present
+                 ORDER BY expiry_date, id
+                 LIMIT %(limit)s
+                   FOR NO KEY UPDATE SKIP LOCKED
+            ), unlinked AS (
+                DELETE FROM crm_tag_rel rel
+                 USING due
+                 WHERE rel.lead_id = due.lead_id AND rel.tag_id = due.tag_id
+            )
+            UPDATE crm_lead_tag_stat stat
+               SET is_present = FALSE,
+                   expiry_date = NULL,
+                   date_expired = %(now)s,
+                   write_uid = %(uid)s,
+                   write_date = %(now)s
+              FROM due
+             WHERE stat.id = due.id
+            RETURNING stat.lead_id
+            """,
+            {"now": now, "limit": batch_size, "uid": self.env.uid},
         )
-        for tag_id, lead_ids in leads_by_tag.items():
-            Lead.browse(lead_ids).write({"tag_ids": [fields.Command.unlink(tag_id)]})
-        # Marked here rather than by the write, so that a counter whose tag was
-        # already gone from the lead is settled too and never selected again.
-        self._mark_removed(
-            {(lead_id, tag_id) for _stat_id, lead_id, tag_id in batch},
-            now,
-            expired=True,
-        )
+        return [lead_id for (lead_id,) in self.env.cr.fetchall()]
+
+    def _notify_leads_untagged(self, lead_ids):
+        """Tell the ORM that these leads' tags changed behind its back: the cache
+        forgets them and stored fields depending on the tags get recomputed."""
         self._invalidate_tag_stats()
+        leads = self.env["crm.lead"].browse(set(lead_ids))
+        leads.invalidate_recordset(["tag_ids"])
+        leads.modified(["tag_ids"])
+        self.env.flush_all()

@@ -94,25 +94,28 @@ class TestTagExpiry(NurtureTagCommon):
             done = self._expire_at(self.T0 + timedelta(days=31), batch_size=3)
         self.assertEqual(done, 8)
         self.assertEqual(progress, [(3, 5), (6, 2), (8, 0)])
+        self.assertFalse(self.Stat.search([("lead_id", "in", self.leads.ids), ("is_present", "=", True)]))
         self.assertFalse(self.leads.with_context(active_test=False).tag_ids)
 
     def test_rerun_after_crash_finishes_once(self):
         """A run that dies after a batch is finished by the next run, nothing done twice."""
         with self.mock_now(self.T0):
             self.leads.write({"tag_ids": [Command.link(self.tag_restock.id)]})
-        original = CrmLeadTagStat._remove_expired_tags
+        original = CrmLeadTagStat._expire_batch
         calls = []
 
-        def crash_on_second_batch(stat_self, batch, now):
-            calls.append(len(batch))
+        # The second batch dies: its transaction is rolled back as a whole, as if
+        # it never started; the first batch was committed.
+        def crash_on_second_batch(stat_self, now, batch_size):
+            calls.append(batch_size)
             if len(calls) == 2:
                 raise RuntimeError("worker killed")
-            return original(stat_self, batch, now)
+            return original(stat_self, now, batch_size)
 
         when = self.T0 + timedelta(days=12)
         # Not assertRaises: it would roll back the first batch, which the real run
         # has committed.
-        with patch.object(CrmLeadTagStat, "_remove_expired_tags", crash_on_second_batch):
+        with patch.object(CrmLeadTagStat, "_expire_batch", crash_on_second_batch):
             try:
                 self._expire_at(when, batch_size=2)
             except RuntimeError:

@@ -45,30 +45,24 @@ class TestTagExpiryConcurrency(TransactionCase):
             cr_b = stack.enter_context(self.registry.cursor())
             for cr in (cr_a, cr_b):
                 stack.enter_context(patch.object(cr, "now", lambda: now))
-            # The second run must never wait for the first one's locks.
+            # Run B must never wait for run A's locks.
             cr_b.execute("SET LOCAL lock_timeout = '5s'")
             stats_a = api.Environment(cr_a, SUPERUSER_ID, {})["crm.lead.tag.stat"]
             stats_b = api.Environment(cr_b, SUPERUSER_ID, {})["crm.lead.tag.stat"]
 
-            # Run A holds a batch of three: the rows _lock_expired_batch locks.
-            cr_a.execute(
-                """
-                SELECT stat.id, stat.lead_id, stat.tag_id
-                  FROM crm_lead_tag_stat stat
-                  JOIN crm_lead lead ON lead.id = stat.lead_id
-                 WHERE stat.tag_id = %s
-                 ORDER BY stat.id LIMIT 3
-                   FOR NO KEY UPDATE OF stat, lead
-                """,
-                [self.tag_id],
-            )
-            batch_a = cr_a.fetchall()
-            done_b = stats_b._expire_tags(batch_size=2)
-            self.assertEqual(done_b, 3, "run B expired the three rows run A does not hold")
+            # Run A is in the middle of a batch of three: done, not committed yet.
+            lead_ids_a = stats_a._expire_batch(now, 3)
+            self.assertEqual(len(lead_ids_a), 3)
+            # Run B skips A's rows instead of waiting for them, and does the rest.
+            self.assertEqual(stats_b._expire_tags(batch_size=2), 3)
             cr_b.commit()
-            stats_a._remove_expired_tags(batch_a, now)
+            stats_a._notify_leads_untagged(lead_ids_a)
             cr_a.commit()
 
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            with patch.object(cr, "now", lambda: now):
+                self.assertEqual(env["crm.lead.tag.stat"]._expire_tags(), 0)
         with self.registry.cursor() as cr:
             cr.execute(
                 """
