@@ -28,6 +28,9 @@ class CrmLeadTagStat(models.Model):
     _description = "Lead Tag Counter"
     _order = "last_added desc, id desc"
     _rec_name = "tag_id"
+    # Bookkeeping rows with their own dates: no create/write stamps, which would
+    # cost two foreign-key checks per counted tag.
+    _log_access = False
 
     lead_id = fields.Many2one(
         comodel_name="crm.lead",
@@ -50,7 +53,9 @@ class CrmLeadTagStat(models.Model):
         "or when it expires, keeps the count; adding it back counts one more.",
     )
     first_added = fields.Datetime(readonly=True)
-    last_added = fields.Datetime(readonly=True, index=True)
+    # Not indexed: every tag write updates it, and segments filter on it together
+    # with the tag, which the (lead, tag) and tag indexes already narrow.
+    last_added = fields.Datetime(readonly=True)
     is_present = fields.Boolean(
         string="On the Lead",
         readonly=True,
@@ -106,32 +111,28 @@ class CrmLeadTagStat(models.Model):
             return
         self.env["crm.tag"].flush_model(["lifetime_days"])
         leads.flush_recordset(["tag_ids"])
-        params = {"now": self.env.cr.now(), "uid": self.env.uid, "lead_ids": leads.ids}
+        params = {"now": self.env.cr.now(), "lead_ids": leads.ids}
         self.env.cr.execute(
             """
             INSERT INTO crm_lead_tag_stat (
                 lead_id, tag_id, add_count, first_added, last_added, is_present,
-                expiry_date, create_uid, create_date, write_uid, write_date)
+                expiry_date)
             SELECT rel.lead_id, rel.tag_id, 1, %(now)s, %(now)s, TRUE,
                    CASE WHEN tag.lifetime_days > 0
-                        THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END,
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM crm_tag_rel rel
+                        THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END
+              FROM unnest(%(lead_ids)s::int[]) AS lead(id)
+              JOIN crm_tag_rel rel ON rel.lead_id = lead.id
               JOIN crm_tag tag ON tag.id = rel.tag_id
-             WHERE rel.lead_id = ANY(%(lead_ids)s)
-               AND NOT EXISTS (
-                   SELECT 1 FROM crm_lead_tag_stat stat
-                    WHERE stat.lead_id = rel.lead_id AND stat.tag_id = rel.tag_id
-                      AND stat.is_present)
+              LEFT JOIN crm_lead_tag_stat stat
+                     ON stat.lead_id = rel.lead_id AND stat.tag_id = rel.tag_id
+             WHERE stat.is_present IS NOT TRUE
              ORDER BY rel.lead_id, rel.tag_id
             ON CONFLICT (lead_id, tag_id) DO UPDATE SET
                 add_count = crm_lead_tag_stat.add_count + 1,
                 last_added = EXCLUDED.last_added,
                 is_present = TRUE,
                 expiry_date = EXCLUDED.expiry_date,
-                date_expired = NULL,
-                write_uid = EXCLUDED.write_uid,
-                write_date = EXCLUDED.write_date
+                date_expired = NULL
             """,
             params,
         )
@@ -140,9 +141,9 @@ class CrmLeadTagStat(models.Model):
             self.env.cr.execute(
                 """
                 UPDATE crm_lead_tag_stat stat
-                   SET is_present = FALSE, expiry_date = NULL, date_expired = NULL,
-                       write_uid = %(uid)s, write_date = %(now)s
-                 WHERE stat.lead_id = ANY(%(lead_ids)s)
+                   SET is_present = FALSE, expiry_date = NULL, date_expired = NULL
+                  FROM unnest(%(lead_ids)s::int[]) AS lead(id)
+                 WHERE stat.lead_id = lead.id
                    AND stat.is_present
                    AND NOT EXISTS (
                        SELECT 1 FROM crm_tag_rel rel
@@ -170,13 +171,11 @@ class CrmLeadTagStat(models.Model):
             """
             INSERT INTO crm_lead_tag_stat (
                 lead_id, tag_id, add_count, first_added, last_added, is_present,
-                expiry_date, date_expired,
-                create_uid, create_date, write_uid, write_date)
+                expiry_date, date_expired)
             SELECT %(head)s, tag_id, SUM(add_count), MIN(first_added), MAX(last_added),
                    BOOL_OR(is_present),
                    MAX(expiry_date) FILTER (WHERE is_present),
-                   CASE WHEN NOT BOOL_OR(is_present) THEN MAX(date_expired) END,
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
+                   CASE WHEN NOT BOOL_OR(is_present) THEN MAX(date_expired) END
               FROM crm_lead_tag_stat
              WHERE lead_id = ANY(%(lead_ids)s)
              GROUP BY tag_id
@@ -186,15 +185,11 @@ class CrmLeadTagStat(models.Model):
                 last_added = EXCLUDED.last_added,
                 is_present = EXCLUDED.is_present,
                 expiry_date = EXCLUDED.expiry_date,
-                date_expired = EXCLUDED.date_expired,
-                write_uid = EXCLUDED.write_uid,
-                write_date = EXCLUDED.write_date
+                date_expired = EXCLUDED.date_expired
             """,
             {
                 "head": head.id,
                 "lead_ids": (head | leads).ids,
-                "uid": self.env.uid,
-                "now": self.env.cr.now(),
             },
         )
         self._invalidate_tag_stats()
@@ -208,20 +203,19 @@ class CrmLeadTagStat(models.Model):
             """
             INSERT INTO crm_lead_tag_stat (
                 lead_id, tag_id, add_count, first_added, last_added, is_present,
-                expiry_date, create_uid, create_date, write_uid, write_date)
+                expiry_date)
             SELECT rel.lead_id, rel.tag_id, 1,
                    COALESCE(lead.create_date, %(now)s),
                    COALESCE(lead.create_date, %(now)s), TRUE,
                    CASE WHEN tag.lifetime_days > 0
                         THEN COALESCE(lead.create_date, %(now)s)
-                             + tag.lifetime_days * INTERVAL '1 day' END,
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
+                             + tag.lifetime_days * INTERVAL '1 day' END
               FROM crm_tag_rel rel
               JOIN crm_lead lead ON lead.id = rel.lead_id
               JOIN crm_tag tag ON tag.id = rel.tag_id
             ON CONFLICT (lead_id, tag_id) DO NOTHING
             """,
-            {"uid": self.env.uid, "now": self.env.cr.now()},
+            {"now": self.env.cr.now()},
         )
         _logger.info("Started tag counters for %s lead tags", self.env.cr.rowcount)
         self._invalidate_tag_stats()
@@ -327,14 +321,12 @@ class CrmLeadTagStat(models.Model):
             UPDATE crm_lead_tag_stat stat
                SET is_present = FALSE,
                    expiry_date = NULL,
-                   date_expired = %(now)s,
-                   write_uid = %(uid)s,
-                   write_date = %(now)s
+                   date_expired = %(now)s
               FROM due
              WHERE stat.id = due.id
             RETURNING stat.lead_id
             """,
-            {"now": now, "limit": batch_size, "uid": self.env.uid},
+            {"now": now, "limit": batch_size},
         )
         return [lead_id for (lead_id,) in self.env.cr.fetchall()]
 

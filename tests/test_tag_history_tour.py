@@ -30,4 +30,3 @@ class TestTagHistoryTour(HttpCase):
         stat = lead.tag_stat_ids.filtered(lambda s: s.tag_id == tag_new)
         self.assertEqual(stat.add_count, 1)
         self.assertTrue(stat.is_present)
-        self.assertEqual(stat.create_uid, salesman)
