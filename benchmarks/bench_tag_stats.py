@@ -167,7 +167,7 @@ def main():
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--due", type=int, default=100000)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[250000, 1000000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000000, 2000000])
     parser.add_argument("--tags-per-lead", type=int, default=10)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])

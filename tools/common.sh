@@ -4,14 +4,16 @@
 #   ODOO_PATH   an Odoo 18.0 source tree (the folder holding odoo-bin) or an installed
 #               `odoo` package; default: the first of /opt/odoo, /opt/odoo18,
 #               /usr/lib/python3/dist-packages (Debian's odoo package), ~/odoo.
-#   VENV        the project virtualenv (default: .venv in the checkout).
+#   VENV        the project virtualenv (default: ~/.cache/mass_mailing_crm_nurture/venv;
+#               outside the checkout, which is the addon itself: Odoo scans an addon's
+#               folder, e.g. for translations, and must not find a virtualenv there).
 #   PGHOST PGPORT PGUSER PGPASSWORD   the PostgreSQL server and role
 #               (default: localhost 5432 odoo odoo; the role is created when missing).
 set -euo pipefail
 
 ADDON_NAME=mass_mailing_crm_nurture
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VENV=${VENV:-$PROJECT_DIR/.venv}
+VENV=${VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/$ADDON_NAME/venv}
 PGHOST=${PGHOST:-localhost}
 PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-odoo}
@@ -105,10 +107,10 @@ ensure_venv() {
     want=$(cat "$ODOO_ROOT/requirements.txt" "$PROJECT_DIR/tools/requirements.txt" 2>/dev/null | sha1sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         log "installing Python packages into $VENV (Odoo's requirements, test tools)"
-        "$VENV/bin/pip" install -q --upgrade pip wheel setuptools
+        "$VENV/bin/python" -m pip install -q --upgrade pip wheel setuptools
         # Odoo pins cbor2 5.4.2, which does not build on recent Pythons; 5.6.5 is compatible.
         grep -v -E '^cbor2==' "$ODOO_ROOT/requirements.txt" > "$VENV/odoo-requirements.txt"
-        "$VENV/bin/pip" install -q -r "$VENV/odoo-requirements.txt" -r "$PROJECT_DIR/tools/requirements.txt"
+        "$VENV/bin/python" -m pip install -q -r "$VENV/odoo-requirements.txt" -r "$PROJECT_DIR/tools/requirements.txt"
         echo "$want" > "$stamp"
     fi
 }
