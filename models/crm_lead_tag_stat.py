@@ -332,7 +332,9 @@ class CrmLeadTagStat(models.Model):
 
     def _notify_leads_untagged(self, lead_ids):
         """Tell the ORM that these leads' tags changed behind its back: the cache
-        forgets them and stored fields depending on the tags get recomputed."""
+        forgets them and stored fields depending on the tags get recomputed, as
+        after a lead write. The leads themselves are not rewritten (their
+        ``write_date`` stays): expiry is the system's doing, not an edit."""
         self._invalidate_tag_stats()
         leads = self.env["crm.lead"].browse(set(lead_ids))
         leads.invalidate_recordset(["tag_ids"])
