@@ -109,7 +109,13 @@ ensure_venv() {
         log "installing Python packages into $VENV (Odoo's requirements, test tools)"
         "$VENV/bin/python" -m pip install -q --upgrade pip wheel setuptools
         # Odoo pins cbor2 5.4.2, which does not build on recent Pythons; 5.6.5 is compatible.
-        grep -v -E '^cbor2==' "$ODOO_ROOT/requirements.txt" > "$VENV/odoo-requirements.txt"
+        # An installed package (Debian's) ships no requirements.txt: its own
+        # dependencies come with it.
+        if [ -f "$ODOO_ROOT/requirements.txt" ]; then
+            grep -v -E '^cbor2==' "$ODOO_ROOT/requirements.txt" > "$VENV/odoo-requirements.txt"
+        else
+            : > "$VENV/odoo-requirements.txt"
+        fi
         "$VENV/bin/python" -m pip install -q -r "$VENV/odoo-requirements.txt" -r "$PROJECT_DIR/tools/requirements.txt"
         echo "$want" > "$stamp"
     fi
