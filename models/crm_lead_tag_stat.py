@@ -302,33 +302,47 @@ class CrmLeadTagStat(models.Model):
 
     def _expire_batch(self, now, batch_size):
         """Expire up to ``batch_size`` due counters; return their lead ids (one per
-        removed tag)."""
+        removed tag).
+
+        Each statement is driven by the batch's ids so that it uses the indexes:
+        the cost follows the batch, not the size of the tables.
+        """
         self.env["crm.lead"].flush_model(["tag_ids"])
         self.env.cr.execute(
             """
-            WITH due AS (
-                SELECT id, lead_id, tag_id
-                  FROM crm_lead_tag_stat
-                 WHERE expiry_date <= %(now)s AND is_present
-                 ORDER BY expiry_date, id
-                 LIMIT %(limit)s
-                   FOR NO KEY UPDATE SKIP LOCKED
-            ), unlinked AS (
-                DELETE FROM crm_tag_rel rel
-                 USING due
-                 WHERE rel.lead_id = due.lead_id AND rel.tag_id = due.tag_id
-            )
-            UPDATE crm_lead_tag_stat stat
-               SET is_present = FALSE,
-                   expiry_date = NULL,
-                   date_expired = %(now)s
-              FROM due
-             WHERE stat.id = due.id
-            RETURNING stat.lead_id
+            SELECT id, lead_id, tag_id
+              FROM crm_lead_tag_stat
+             WHERE expiry_date <= %s AND is_present
+             -- The expiry index gives this order; a tie-breaker would make each
+             -- batch sort every due row again.
+             ORDER BY expiry_date
+             LIMIT %s
+               FOR NO KEY UPDATE SKIP LOCKED
             """,
-            {"now": now, "limit": batch_size},
+            [now, batch_size],
         )
-        return [lead_id for (lead_id,) in self.env.cr.fetchall()]
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return []
+        leads_by_tag = {}
+        for _stat_id, lead_id, tag_id in rows:
+            leads_by_tag.setdefault(tag_id, []).append(lead_id)
+        # One delete per tag (a batch holds few): an index probe per link, where
+        # a join on pairs would hash the whole link table.
+        for tag_id, tag_lead_ids in leads_by_tag.items():
+            self.env.cr.execute(
+                "DELETE FROM crm_tag_rel WHERE tag_id = %s AND lead_id = ANY(%s)",
+                [tag_id, tag_lead_ids],
+            )
+        self.env.cr.execute(
+            """
+            UPDATE crm_lead_tag_stat
+               SET is_present = FALSE, expiry_date = NULL, date_expired = %s
+             WHERE id = ANY(%s)
+            """,
+            [now, [row[0] for row in rows]],
+        )
+        return [row[1] for row in rows]
 
     def _notify_leads_untagged(self, lead_ids):
         """Tell the ORM that these leads' tags changed behind its back: the cache
