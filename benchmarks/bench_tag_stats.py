@@ -92,13 +92,13 @@ def bench_counting(env, n_leads, batch, rounds):
     print(f"  ratio             {c / b:8.3f}   (goal <= 1.15)")
 
 
-def bench_expiry(env, new_stats, due, tags_per_lead):
+def bench_expiry(env, new_stats, due, tags_per_lead, label):
     """Add ``new_stats`` counters, ``due`` of them expired, and expire those beside a
     bare SQL delete of the same tag links."""
     n_leads = new_stats // tags_per_lead
     leads = make_leads(env, n_leads, "Expiry")
     tags = env["crm.tag"].create(
-        [{"name": f"Bench expiry {new_stats} {i}"} for i in range(tags_per_lead)]
+        [{"name": f"Bench expiry {label} {i}"} for i in range(tags_per_lead)]
     )
     tags[0].lifetime_days = 1
     env.flush_all()
@@ -196,7 +196,7 @@ def main():
         # each size is the total of counters in the table when it is measured.
         done_stats = 0
         for size in args.sizes:
-            bench_expiry(env, size - done_stats, args.due, args.tags_per_lead)
+            bench_expiry(env, size - done_stats, args.due, args.tags_per_lead, label=size)
             done_stats = size
 
 

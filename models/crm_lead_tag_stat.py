@@ -120,12 +120,15 @@ class CrmLeadTagStat(models.Model):
             SELECT rel.lead_id, rel.tag_id, 1, %(now)s, %(now)s, TRUE,
                    CASE WHEN tag.lifetime_days > 0
                         THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END
-              FROM unnest(%(lead_ids)s::int[]) AS lead(id)
-              JOIN crm_tag_rel rel ON rel.lead_id = lead.id
+              FROM crm_tag_rel rel
               JOIN crm_tag tag ON tag.id = rel.tag_id
-              LEFT JOIN crm_lead_tag_stat stat
-                     ON stat.lead_id = rel.lead_id AND stat.tag_id = rel.tag_id
-             WHERE stat.is_present IS NOT TRUE
+             WHERE rel.lead_id = ANY(%(lead_ids)s)
+               -- A scalar subquery: one index probe per tag link of these leads.
+               -- As a join, the planner may hash the whole counter table.
+               AND NOT COALESCE((
+                   SELECT stat.is_present FROM crm_lead_tag_stat stat
+                    WHERE stat.lead_id = rel.lead_id AND stat.tag_id = rel.tag_id
+               ), FALSE)
              ORDER BY rel.lead_id, rel.tag_id
             ON CONFLICT (lead_id, tag_id) DO UPDATE SET
                 add_count = crm_lead_tag_stat.add_count + 1,
@@ -142,8 +145,7 @@ class CrmLeadTagStat(models.Model):
                 """
                 UPDATE crm_lead_tag_stat stat
                    SET is_present = FALSE, expiry_date = NULL, date_expired = NULL
-                  FROM unnest(%(lead_ids)s::int[]) AS lead(id)
-                 WHERE stat.lead_id = lead.id
+                 WHERE stat.lead_id = ANY(%(lead_ids)s)
                    AND stat.is_present
                    AND NOT EXISTS (
                        SELECT 1 FROM crm_tag_rel rel
