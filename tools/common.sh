@@ -12,6 +12,8 @@
 set -euo pipefail
 
 ADDON_NAME=mass_mailing_crm_nurture
+# CI may start with a bare environment.
+HOME=${HOME:-$(getent passwd "$(id -un)" | cut -d: -f6)}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/$ADDON_NAME/venv}
 PGHOST=${PGHOST:-localhost}
