@@ -18,8 +18,11 @@
         "views/crm_lead_tag_stat_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_tag_views.xml",
+        "views/mailing_mailing_views.xml",
+        "wizards/crm_lead_reactivation_wizard_views.xml",
         "views/mass_mailing_crm_nurture_menus.xml",
         "data/ir_cron_data.xml",
+        "data/mailing_filter_data.xml",
     ],
     "demo": [
         "demo/crm_tag_demo.xml",
