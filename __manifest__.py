@@ -29,6 +29,9 @@
         "demo/crm_lead_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "mass_mailing_crm_nurture/static/src/js/*.js",
+        ],
         "web.assets_tests": [
             "mass_mailing_crm_nurture/static/src/tests/tours/*.js",
         ],

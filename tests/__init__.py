@@ -5,3 +5,4 @@ from . import test_tag_segments
 from . import test_tag_stat_access
 from . import test_tag_backfill
 from . import test_tag_history_tour
+from . import test_reactivation_tour
