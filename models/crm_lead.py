@@ -1,6 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from .crm_lead_tag_stat import SKIP_TAG_COUNT
 
@@ -28,8 +28,28 @@ class CrmLead(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if "tag_ids" in vals:
-            self.env["crm.lead.tag.stat"]._sync_leads(self)
+            adds, removes = self._get_tag_command_effects(vals["tag_ids"])
+            self.env["crm.lead.tag.stat"]._sync_leads(
+                self, additions=adds, removals=removes
+            )
         return res
+
+    @api.model
+    def _get_tag_command_effects(self, commands):
+        """Whether many2many ``commands`` may add tags, and whether they may remove
+        some: a write that only links tags needs no look for removed ones."""
+        adds = removes = False
+        for command in commands if isinstance(commands, list | tuple) else [None]:
+            if not isinstance(command, list | tuple) or not command:
+                # Plain ids (or anything unexpected) replace the tags: look both ways.
+                return True, True
+            if command[0] in (Command.CREATE, Command.LINK):
+                adds = True
+            elif command[0] in (Command.DELETE, Command.UNLINK, Command.CLEAR):
+                removes = True
+            elif command[0] == Command.SET:
+                adds = removes = True
+        return adds, removes
 
     def _merge_dependences(self, opportunities):
         res = super()._merge_dependences(opportunities)

@@ -97,21 +97,31 @@ class CrmLeadTagStat(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _sync_leads(self, leads, removals=True):
+    def _sync_leads(self, leads, additions=True, removals=True):
         """Bring the counters of ``leads`` in line with the tags they carry now.
 
         Counters mirror ``crm_tag_rel``: a present counter for every tag on a lead.
         A tag on the lead without a present counter was just added: count it. A
-        present counter whose tag left the lead was just removed: mark it. So one
-        INSERT and one UPDATE per batch of leads, whatever the write's commands.
+        present counter whose tag left the lead was just removed: mark it. So at most
+        one INSERT and one UPDATE per batch of leads, whatever the write's commands
+        (one of them when the commands can only add, or only remove, tags).
 
-        :param removals: look for removed tags too (not needed for new leads)
+        :param additions: look for added tags (not needed when tags were only removed)
+        :param removals: look for removed tags (not needed for new leads, or when tags
+            were only added)
         """
         if self.env.context.get(SKIP_TAG_COUNT) or not leads:
             return
         self.env["crm.tag"].flush_model(["lifetime_days"])
         leads.flush_recordset(["tag_ids"])
         params = {"now": self.env.cr.now(), "lead_ids": leads.ids}
+        changed = self._count_added_tags(params) if additions else 0
+        if removals:
+            changed += self._mark_removed_tags(params)
+        if changed:
+            self._invalidate_tag_stats()
+
+    def _count_added_tags(self, params):
         self.env.cr.execute(
             """
             INSERT INTO crm_lead_tag_stat (
@@ -139,23 +149,22 @@ class CrmLeadTagStat(models.Model):
             """,
             params,
         )
-        changed = self.env.cr.rowcount
-        if removals:
-            self.env.cr.execute(
-                """
-                UPDATE crm_lead_tag_stat stat
-                   SET is_present = FALSE, expiry_date = NULL, date_expired = NULL
-                 WHERE stat.lead_id = ANY(%(lead_ids)s)
-                   AND stat.is_present
-                   AND NOT EXISTS (
-                       SELECT 1 FROM crm_tag_rel rel
-                        WHERE rel.lead_id = stat.lead_id AND rel.tag_id = stat.tag_id)
-                """,
-                params,
-            )
-            changed += self.env.cr.rowcount
-        if changed:
-            self._invalidate_tag_stats()
+        return self.env.cr.rowcount
+
+    def _mark_removed_tags(self, params):
+        self.env.cr.execute(
+            """
+            UPDATE crm_lead_tag_stat stat
+               SET is_present = FALSE, expiry_date = NULL, date_expired = NULL
+             WHERE stat.lead_id = ANY(%(lead_ids)s)
+               AND stat.is_present
+               AND NOT EXISTS (
+                   SELECT 1 FROM crm_tag_rel rel
+                    WHERE rel.lead_id = stat.lead_id AND rel.tag_id = stat.tag_id)
+            """,
+            params,
+        )
+        return self.env.cr.rowcount
 
     def _invalidate_tag_stats(self):
         # The SQL above changed rows behind the ORM's back.

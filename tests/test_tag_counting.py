@@ -70,6 +70,31 @@ class TestTagCounting(NurtureTagCommon):
         self.lead.write({"tag_ids": [(6, 0, self.tag_hot.ids)]})
         self.assertStat(self.lead, self.tag_hot, add_count=2, is_present=True)
 
+    def test_mixed_commands_and_plain_ids(self):
+        """A write that links one tag and unlinks another counts and marks both;
+        a plain list of ids replaces the tags."""
+        self.lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
+        self.lead.write(
+            {"tag_ids": [Command.unlink(self.tag_hot.id), Command.link(self.tag_pricing.id)]}
+        )
+        self.assertStat(self.lead, self.tag_hot, add_count=1, is_present=False)
+        self.assertStat(self.lead, self.tag_pricing, add_count=1, is_present=True)
+        self.lead.write({"tag_ids": self.tag_hot.ids})
+        self.assertStat(self.lead, self.tag_hot, add_count=2, is_present=True)
+        self.assertStat(self.lead, self.tag_pricing, add_count=1, is_present=False)
+
+    def test_command_effects(self):
+        """Only the statements a write's commands need are run."""
+        effects = self.env["crm.lead"]._get_tag_command_effects
+        self.assertEqual(effects([Command.link(1)]), (True, False))
+        self.assertEqual(effects([Command.create({"name": "x"})]), (True, False))
+        self.assertEqual(effects([Command.unlink(1), Command.delete(2)]), (False, True))
+        self.assertEqual(effects([Command.clear()]), (False, True))
+        self.assertEqual(effects([Command.set([1])]), (True, True))
+        self.assertEqual(effects([Command.update(1, {"name": "y"})]), (False, False))
+        self.assertEqual(effects([1, 2]), (True, True))
+        self.assertEqual(effects(False), (True, True))
+
     def test_create_command_counts_new_tag(self):
         """A tag created from the lead is counted on it."""
         self.lead.write({"tag_ids": [Command.create({"name": "Nurture Inline"})]})
