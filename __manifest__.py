@@ -19,6 +19,8 @@
         "views/crm_lead_views.xml",
         "views/crm_tag_views.xml",
         "views/mailing_mailing_views.xml",
+        "views/mailing_click_tag_rule_views.xml",
+        "views/mailing_recurrence_run_views.xml",
         "wizards/crm_lead_reactivation_wizard_views.xml",
         "views/mass_mailing_crm_nurture_menus.xml",
         "data/ir_cron_data.xml",

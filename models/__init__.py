@@ -2,8 +2,13 @@ from . import crm_lead_tag_stat
 from . import crm_lead
 from . import crm_lead_reactivation
 from . import crm_tag
+from . import link_tracker_click
+from . import mailing_click_tag_rule
 from . import mailing_filter
 from . import mailing_mailing
+from . import mailing_mailing_click
 from . import mailing_mailing_reactivation
+from . import mailing_mailing_recurrence
+from . import mailing_recurrence_run
 from . import mailing_trace
 from . import utm_campaign

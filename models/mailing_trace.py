@@ -1,6 +1,8 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .mailing_mailing_recurrence import RECURRENCE_RUN_KEY
 
 
 class MailingTrace(models.Model):
@@ -9,3 +11,19 @@ class MailingTrace(models.Model):
     # Odoo has no index to find the traces of a document: reactivation credits the
     # mailings a lead received, and large trace tables would be scanned per lead.
     res_id = fields.Many2oneReference(index=True)
+    recurrence_run_id = fields.Many2one(
+        comodel_name="mailing.recurrence.run",
+        string="Recurring Run",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Traces created while a recurring mailing runs belong to that run.
+        run_id = self.env.context.get(RECURRENCE_RUN_KEY)
+        if run_id:
+            for vals in vals_list:
+                vals.setdefault("recurrence_run_id", run_id)
+        return super().create(vals_list)

@@ -1,0 +1,437 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import threading
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Context key: the recurrence run a send belongs to (set on the traces it creates,
+# and keeps the mailing in its recurring state when Odoo marks it sent).
+RECURRENCE_RUN_KEY = "mailing_recurrence_run_id"
+# Recipients mailed per batch of a run: each batch is committed on its own.
+RECURRENCE_BATCH_SIZE = 1000
+# Batches a single call of the scheduled action handles before it hands over to
+# the next call (Odoo runs it again at once when progress remains).
+RECURRENCE_MAX_BATCHES = 10
+UNIT_DELTAS = {
+    "hours": lambda n: relativedelta(hours=n),
+    "days": lambda n: relativedelta(days=n),
+    "weeks": lambda n: relativedelta(weeks=n),
+    "months": lambda n: relativedelta(months=n),
+}
+
+
+class MailingMailing(models.Model):
+    """Recurring mailings: sent again every N hours, days, weeks or months.
+
+    Before each run the recipients (filter with relative dates, lists, favourite
+    filter) are evaluated again and only those this mailing never reached get it;
+    all runs share the one mailing record, so its traces, statistics and Odoo's
+    duplicate protections span every run. Runs are recorded in
+    ``mailing.recurrence.run``.
+    """
+
+    _inherit = "mailing.mailing"
+
+    state = fields.Selection(
+        selection_add=[("recurring", "Recurring")],
+        ondelete={"recurring": "set default"},
+    )
+    recurrence_enabled = fields.Boolean(
+        string="Recurring",
+        copy=False,
+        help="Send the mailing again periodically, each time to the recipients that "
+        "newly match and were never mailed by it.",
+    )
+    recurrence_interval = fields.Integer(string="Every", default=1)
+    recurrence_unit = fields.Selection(
+        selection=[
+            ("hours", "Hours"),
+            ("days", "Days"),
+            ("weeks", "Weeks"),
+            ("months", "Months"),
+        ],
+        string="Unit",
+        default="days",
+    )
+    recurrence_start_date = fields.Datetime(
+        string="Starting",
+        help="First run; later runs follow at each interval from it. Empty: when the "
+        "recurrence is started.",
+    )
+    recurrence_end_date = fields.Datetime(
+        string="Until",
+        help="No run after this date. Empty: until stopped.",
+    )
+    recurrence_next_date = fields.Datetime(
+        string="Next Run",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    recurrence_paused = fields.Boolean(string="Paused", readonly=True, copy=False)
+    recurrence_exclusion_list_ids = fields.Many2many(
+        comodel_name="mailing.list",
+        relation="mailing_mailing_recurrence_exclusion_rel",
+        column1="mailing_id",
+        column2="list_id",
+        string="Never Mail Contacts Of",
+        help="The emails of these lists' contacts never receive this mailing (e.g. "
+        "existing customers). Evaluated at each run.",
+    )
+    recurrence_run_ids = fields.One2many(
+        comodel_name="mailing.recurrence.run",
+        inverse_name="mailing_id",
+        string="Runs",
+        readonly=True,
+    )
+    recurrence_run_count = fields.Integer(
+        string="Runs Count", compute="_compute_recurrence_run_count"
+    )
+
+    _sql_constraints = [
+        (
+            "recurrence_interval_positive",
+            "CHECK (NOT recurrence_enabled OR recurrence_interval > 0)",
+            "A recurring mailing repeats at least every 1 hour, day, week or month.",
+        ),
+    ]
+
+    def _compute_recurrence_run_count(self):
+        counts = dict(
+            self.env["mailing.recurrence.run"]._read_group(
+                [("mailing_id", "in", self.ids)], ["mailing_id"], ["__count"]
+            )
+        )
+        for mailing in self:
+            mailing.recurrence_run_count = counts.get(mailing, 0)
+
+    @api.constrains(
+        "recurrence_enabled",
+        "recurrence_unit",
+        "recurrence_start_date",
+        "recurrence_end_date",
+        "ab_testing_enabled",
+        "mailing_type",
+    )
+    def _check_recurrence(self):
+        for mailing in self.filtered("recurrence_enabled"):
+            if mailing.mailing_type != "mail":
+                raise ValidationError(self.env._("Only email mailings can recur."))
+            if not mailing.recurrence_unit:
+                raise ValidationError(
+                    self.env._("Choose how often the mailing recurs.")
+                )
+            if mailing.ab_testing_enabled:
+                raise ValidationError(
+                    self.env._(
+                        "A recurring mailing cannot be an A/B test: each run mails "
+                        "only new recipients, so the test versions would never reach "
+                        "comparable audiences. Use A/B testing on a one-off mailing."
+                    )
+                )
+            if (
+                mailing.recurrence_start_date
+                and mailing.recurrence_end_date
+                and mailing.recurrence_end_date <= mailing.recurrence_start_date
+            ):
+                raise ValidationError(
+                    self.env._("The recurrence must end after it starts.")
+                )
+
+    def write(self, vals):
+        if self.env.context.get(RECURRENCE_RUN_KEY) and vals.get("state") == "done":
+            # Odoo marks a mailing sent after each send: a run leaves it recurring.
+            vals = dict(vals, state="recurring")
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_launch(self):
+        recurring = self.filtered("recurrence_enabled")
+        recurring._start_recurrence()
+        return super(MailingMailing, self - recurring).action_launch()
+
+    def action_schedule(self):
+        if self.recurrence_enabled:
+            self._start_recurrence()
+            return True
+        return super().action_schedule()
+
+    def action_put_in_queue(self):
+        recurring = self.filtered("recurrence_enabled")
+        recurring._start_recurrence()
+        return super(MailingMailing, self - recurring).action_put_in_queue()
+
+    def action_pause_recurrence(self):
+        self.write({"recurrence_paused": True})
+
+    def action_resume_recurrence(self):
+        self._resume_recurrence()
+
+    def action_stop_recurrence(self):
+        self._stop_recurrence()
+
+    def action_view_recurrence_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mass_mailing_crm_nurture.mailing_recurrence_run_action"
+        )
+        action["domain"] = [("mailing_id", "=", self.id)]
+        action["context"] = {"default_mailing_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------
+    # Scheduling
+    # ------------------------------------------------------------------
+
+    def _start_recurrence(self):
+        """Put recurring mailings in their recurring state; the first run is due at
+        the start date (now when it is past or empty)."""
+        for mailing in self:
+            if mailing.state not in ("draft", "in_queue"):
+                raise UserError(
+                    self.env._("Only a draft mailing can start recurring.")
+                )
+            mailing._check_recurrence()
+            start = mailing.recurrence_start_date or self.env.cr.now()
+            mailing.write(
+                {
+                    "state": "recurring",
+                    "recurrence_start_date": start,
+                    "recurrence_next_date": max(start, self.env.cr.now()),
+                    "recurrence_paused": False,
+                    "schedule_type": "now",
+                }
+            )
+        self._trigger_recurrence_cron()
+
+    def _resume_recurrence(self):
+        now = self.env.cr.now()
+        for mailing in self:
+            mailing.write(
+                {
+                    "recurrence_paused": False,
+                    "recurrence_next_date": mailing._get_next_run_date(now, include=True),
+                }
+            )
+        self._finish_ended_recurrences()
+        self._trigger_recurrence_cron()
+
+    def _stop_recurrence(self):
+        self.write({"state": "done", "recurrence_next_date": False})
+
+    def _get_next_run_date(self, after, include=False):
+        """The first run date of the schedule strictly after ``after`` (or at it,
+        with ``include``). Runs missed while paused or down are skipped, not sent
+        in a burst."""
+        self.ensure_one()
+        start = self.recurrence_start_date or after
+        if start > after or (include and start == after):
+            return start
+        delta = UNIT_DELTAS[self.recurrence_unit]
+        interval = self.recurrence_interval
+        if self.recurrence_unit == "months":
+            months = (after.year - start.year) * 12 + after.month - start.month
+            steps = max(months // interval - 1, 0)
+        else:
+            step = start + delta(interval) - start
+            steps = max(int((after - start) / step) - 1, 0)
+        candidate = start + delta(interval * steps)
+        while candidate < after or (candidate == after and not include):
+            steps += 1
+            candidate = start + delta(interval * steps)
+        return candidate
+
+    def _finish_ended_recurrences(self):
+        """Recurrences whose next run would fall after their end date are done."""
+        ended = self.filtered(
+            lambda m: m.recurrence_end_date
+            and m.recurrence_next_date
+            and m.recurrence_next_date > m.recurrence_end_date
+        )
+        ended._stop_recurrence()
+
+    def _trigger_recurrence_cron(self):
+        dates = [d for d in self.mapped("recurrence_next_date") if d]
+        cron = self.env.ref(
+            "mass_mailing_crm_nurture.ir_cron_mailing_recurrence", raise_if_not_found=False
+        )
+        if cron and dates:
+            cron._trigger(dates)
+
+    # ------------------------------------------------------------------
+    # Runs
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_process_recurring(self):
+        """Scheduled action: run the recurring mailings that are due."""
+        self._process_recurring(
+            batch_size=RECURRENCE_BATCH_SIZE, max_batches=RECURRENCE_MAX_BATCHES
+        )
+
+    @api.model
+    def _process_recurring(self, batch_size=RECURRENCE_BATCH_SIZE, max_batches=None):
+        """Run due recurring mailings, ``batch_size`` recipients at a time.
+
+        A run is recorded (and committed) before its first batch and closed after
+        its last; every batch is committed with its traces. Recipients are
+        re-selected from the traces at each batch, so a run cut short by a crash is
+        finished by the next call: nobody mailed twice, nobody skipped.
+
+        :param max_batches: stop after this many batches (the scheduled action is
+            then called again at once, see ``ir.cron._notify_progress``)
+        :return: number of recipients handled
+        """
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        done = batches = 0
+        for mailing in self._get_due_recurring_mailings():
+            mailing = mailing._with_responsible_context()
+            while True:
+                if max_batches is not None and batches >= max_batches:
+                    # Hand over: progress left makes Odoo call the action again.
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=1)
+                    return done
+                res_ids = mailing._get_recurrence_new_recipients(limit=batch_size)
+                if not res_ids:
+                    mailing._close_recurrence_run()
+                    break
+                run = mailing._get_current_recurrence_run()
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                mailing.with_context(**{RECURRENCE_RUN_KEY: run.id})._action_send_mail(
+                    res_ids=res_ids
+                )
+                done += len(res_ids)
+                batches += 1
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=mailing._count_recurrence_new_recipients()
+                )
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done
+
+    @api.model
+    def _get_due_recurring_mailings(self):
+        return self.search(
+            [
+                ("state", "=", "recurring"),
+                ("recurrence_paused", "=", False),
+                ("recurrence_next_date", "<=", self.env.cr.now()),
+            ],
+            order="recurrence_next_date, id",
+        )
+
+    def _with_responsible_context(self):
+        # As Odoo's queue does: recipients and rendering in the responsible's
+        # language and timezone.
+        user = self.user_id or self.write_uid or self.env.user
+        return self.with_context(**self.env["res.users"].with_user(user).context_get())
+
+    def _get_current_recurrence_run(self):
+        """The run in progress (one left by a crash included), or a new one."""
+        self.ensure_one()
+        # Runs are bookkeeping: users read them, the system writes them.
+        Run = self.env["mailing.recurrence.run"].sudo()
+        run = Run.search(
+            [("mailing_id", "=", self.id), ("state", "=", "running")], limit=1
+        )
+        return run or Run.create(
+            {
+                "mailing_id": self.id,
+                "date_start": self.env.cr.now(),
+                "scheduled_date": self.recurrence_next_date,
+                "new_recipient_count": self._count_recurrence_new_recipients(),
+            }
+        )
+
+    def _close_recurrence_run(self):
+        """Close the run in progress, if any, and schedule the next one. A run with
+        nobody new leaves no record: only the next date moves."""
+        self.ensure_one()
+        running = self.env["mailing.recurrence.run"].sudo().search(
+            [("mailing_id", "=", self.id), ("state", "=", "running")]
+        )
+        running.write({"state": "done", "date_done": self.env.cr.now()})
+        self.write(
+            {"recurrence_next_date": self._get_next_run_date(self.env.cr.now())}
+        )
+        self._finish_ended_recurrences()
+        self._trigger_recurrence_cron()
+
+    # ------------------------------------------------------------------
+    # New recipients
+    # ------------------------------------------------------------------
+
+    def _get_recurrence_new_recipients(self, limit=None):
+        """Ids of the records that match the recipients now and that this mailing
+        never reached, excluded lists left out; at most ``limit``, oldest first.
+
+        One query: the recipients' search with anti-joins on this mailing's traces
+        and on the exclusion lists' emails, so only new recipients leave the
+        database (Odoo's own computation loads every recipient and every trace).
+        """
+        self.ensure_one()
+        query = self._get_recurrence_new_recipients_query()
+        query.order = SQL.identifier(query.table, "id")
+        query.limit = limit
+        return [row[0] for row in self.env.execute_query(query.select())]
+
+    def _count_recurrence_new_recipients(self):
+        self.ensure_one()
+        query = self._get_recurrence_new_recipients_query()
+        return self.env.execute_query(query.select(SQL("COUNT(*)")))[0][0]
+
+    def _get_recurrence_new_recipients_query(self):
+        Model = self.env[self.mailing_model_real]
+        self.env["mailing.trace"].flush_model(["mass_mailing_id", "model", "res_id"])
+        query = Model._search(self._get_recipients_domain())
+        record_id = SQL.identifier(query.table, "id")
+        query.add_where(
+            SQL(
+                """NOT EXISTS (
+                    SELECT 1 FROM mailing_trace trace
+                     WHERE trace.mass_mailing_id = %s
+                       AND trace.res_id = %s
+                       AND trace.model = %s)""",
+                self.id,
+                record_id,
+                Model._name,
+            )
+        )
+        if self.recurrence_exclusion_list_ids:
+            query.add_where(self._get_recurrence_exclusion_sql(Model, query.table))
+        return query
+
+    def _get_recurrence_exclusion_sql(self, Model, alias):
+        if "email_normalized" not in Model._fields or not Model._fields[
+            "email_normalized"
+        ].store:
+            raise UserError(
+                self.env._(
+                    "Exclusion lists need recipients with an email address; "
+                    "%(model)s has none.",
+                    model=Model._description,
+                )
+            )
+        self.env["mailing.contact"].flush_model(["email_normalized"])
+        self.env["mailing.subscription"].flush_model(["contact_id", "list_id"])
+        return SQL(
+            """NOT EXISTS (
+                SELECT 1 FROM mailing_contact contact
+                  JOIN mailing_subscription sub ON sub.contact_id = contact.id
+                 WHERE sub.list_id = ANY(%s)
+                   AND contact.email_normalized = %s)""",
+            self.recurrence_exclusion_list_ids.ids,
+            SQL.identifier(alias, "email_normalized"),
+        )
