@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 # Context key: the recurrence run a send belongs to (set on the traces it creates,
 # and keeps the mailing in its recurring state when Odoo marks it sent).
 RECURRENCE_RUN_KEY = "mailing_recurrence_run_id"
+# Context key: the only emails whose "already reached" status is needed (those of
+# the batch being composed), see _get_seen_list.
+SEEN_EMAILS_KEY = "mailing_seen_list_emails"
 # Recipients mailed per batch of a run: each batch is committed on its own.
 RECURRENCE_BATCH_SIZE = 1000
 # Batches a single call of the scheduled action handles before it hands over to
@@ -372,6 +375,22 @@ class MailingMailing(models.Model):
     # ------------------------------------------------------------------
     # New recipients
     # ------------------------------------------------------------------
+
+    def _get_seen_list(self):
+        emails = self.env.context.get(SEEN_EMAILS_KEY)
+        if emails is None or self.ab_testing_enabled:
+            return super()._get_seen_list()
+        # Duplicate protection for a batch of a recurring mailing: which of these
+        # emails did the mailing reach already (index on mailing and email).
+        self.env["mailing.trace"].flush_model(["mass_mailing_id", "model", "email"])
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT email FROM mailing_trace
+             WHERE mass_mailing_id = %s AND model = %s AND email = ANY(%s)
+            """,
+            [self.id, self.mailing_model_real, list(emails)],
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     def _get_recurrence_new_recipients(self, limit=None):
         """Ids of the records that match the recipients now and that this mailing

@@ -1,6 +1,7 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.tools import create_index
 
 from .mailing_mailing_recurrence import RECURRENCE_RUN_KEY
 
@@ -18,6 +19,18 @@ class MailingTrace(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+
+    def init(self):
+        super().init()
+        # Duplicate-email protection of recurring mailings asks, per batch, which
+        # emails a mailing already reached (mailing.mailing._get_seen_list).
+        create_index(
+            self.env.cr,
+            "mailing_trace_mass_mailing_id_email_index",
+            self._table,
+            ["mass_mailing_id", "email"],
+            where="email IS NOT NULL",
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,1 +1,2 @@
 from . import crm_lead_reactivation_wizard
+from . import mail_compose_message
