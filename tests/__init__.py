@@ -6,3 +6,4 @@ from . import test_tag_stat_access
 from . import test_tag_backfill
 from . import test_tag_history_tour
 from . import test_reactivation_tour
+from . import test_recurring_tour
