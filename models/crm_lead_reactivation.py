@@ -71,7 +71,8 @@ class CrmLead(models.Model):
 
         One query for the mailings, one write per crediting mailing.
         """
-        now = self.env.cr.now()
+        # As crm dates closing (date_closed): the clock, not the transaction.
+        now = fields.Datetime.now()
         mailing_by_lead = self._get_mailings_received_while_lost(lost_since)
         leads_by_mailing = defaultdict(list)
         for lead in self:
@@ -94,10 +95,12 @@ class CrmLead(models.Model):
                    AS lost(lead_id, lost_date) ON lost.lead_id = trace.res_id
              WHERE trace.model = 'crm.lead'
                AND trace.mass_mailing_id IS NOT NULL
-               AND trace.sent_datetime IS NOT NULL
-               AND trace.trace_status NOT IN ('bounce', 'cancel', 'error')
-               AND (lost.lost_date IS NULL OR trace.sent_datetime >= lost.lost_date)
-             ORDER BY trace.res_id, trace.sent_datetime DESC, trace.id DESC
+               -- Delivered: sent, then maybe opened or replied to.
+               AND trace.trace_status IN ('sent', 'open', 'reply')
+               AND (lost.lost_date IS NULL
+                    OR COALESCE(trace.sent_datetime, trace.create_date) >= lost.lost_date)
+             ORDER BY trace.res_id,
+                      COALESCE(trace.sent_datetime, trace.create_date) DESC, trace.id DESC
             """,
             {
                 "lead_ids": list(lost_since),

@@ -7,3 +7,7 @@ from . import test_tag_backfill
 from . import test_tag_history_tour
 from . import test_reactivation_tour
 from . import test_recurring_tour
+from . import test_reactivation_domain
+from . import test_reactivation_presets
+from . import test_reactivation_wizard
+from . import test_reactivation_results

@@ -27,6 +27,8 @@ class CrmLeadReactivationWizard(models.TransientModel):
     lead_ids = fields.Many2many(
         comodel_name="crm.lead",
         string="Selected Leads",
+        # Lost leads are archived: keep them among the selected ones.
+        context={"active_test": False},
         help="When set, only these leads are considered.",
     )
     period_type = fields.Selection(
