@@ -29,6 +29,7 @@
     "demo": [
         "demo/crm_tag_demo.xml",
         "demo/crm_lead_demo.xml",
+        "demo/crm_lead_reactivation_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
