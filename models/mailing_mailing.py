@@ -50,6 +50,9 @@ class MailingMailing(models.Model):
 
     def _parse_mailing_domain(self):
         self.ensure_one()
+        if not (self.mailing_domain or "").strip():
+            # As Odoo: no filter text, nobody (never "everybody").
+            return [("id", "in", [])]
         try:
             return eval_domain(self.env, self.mailing_domain)
         except DomainEvaluationError as error:

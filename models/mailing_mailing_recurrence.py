@@ -443,7 +443,7 @@ class MailingMailing(models.Model):
                     model=Model._description,
                 )
             )
-        self.env["mailing.contact"].flush_model(["email_normalized"])
+        self.env["mailing.contact"].flush_model(["email_normalized", "list_ids"])
         self.env["mailing.subscription"].flush_model(["contact_id", "list_id"])
         return SQL(
             """NOT EXISTS (

@@ -11,3 +11,4 @@ from . import test_reactivation_domain
 from . import test_reactivation_presets
 from . import test_reactivation_wizard
 from . import test_reactivation_results
+from . import test_recurring_mailing
