@@ -12,3 +12,4 @@ from . import test_reactivation_presets
 from . import test_reactivation_wizard
 from . import test_reactivation_results
 from . import test_recurring_mailing
+from . import test_click_tag_rules
