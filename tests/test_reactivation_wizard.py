@@ -60,14 +60,18 @@ class TestReactivationWizard(NurtureReactivationCommon):
     @users("nurture_react_marketing")
     def test_count_is_live(self):
         """The count follows the criteria in the form, before anything is saved."""
-        with Form(self.env["crm.lead.reactivation.wizard"]) as form:
+        wizard_model = self.env["crm.lead.reactivation.wizard"].with_context(
+            active_model="crm.lead", active_ids=self.fixture_leads.ids
+        )
+        with Form(wizard_model) as form:
             form.lost_reason_ids.add(self.reason_price)
             form.excluded_stage_ids.clear()
-            price_count = form.lead_count
+            self.assertEqual(form.lead_count, 1)
             form.lost_reason_ids.add(self.reason_stock)
-            self.assertEqual(form.lead_count, price_count + 4)
+            # stock recent, new stage, qualified, no stage
+            self.assertEqual(form.lead_count, 5)
             form.period_days = 200
-            self.assertEqual(form.lead_count, price_count + 5)
+            self.assertEqual(form.lead_count, 6)
 
     @users("nurture_react_marketing")
     def test_between_dates_in_user_timezone(self):
