@@ -32,11 +32,64 @@ class MailingTrace(models.Model):
             where="email IS NOT NULL",
         )
 
+    nurture_trace_id = fields.Many2one(
+        comodel_name="crm.nurture.trace",
+        string="Nurture Step",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
-        # Traces created while a recurring mailing runs belong to that run.
+        # Traces created while a recurring mailing runs belong to that run; those
+        # of a nurture step's email, to the participant's step.
         run_id = self.env.context.get(RECURRENCE_RUN_KEY)
-        if run_id:
-            for vals in vals_list:
+        nurture = self.env.context.get("nurture_trace_by_lead") or {}
+        for vals in vals_list:
+            if run_id:
                 vals.setdefault("recurrence_run_id", run_id)
+            if nurture and vals.get("model") == "crm.lead":
+                vals.setdefault("nurture_trace_id", nurture.get(vals.get("res_id")))
         return super().create(vals_list)
+
+    # Email events move nurture participants waiting on them without delay.
+    def set_opened(self, domain=None):
+        traces = super().set_opened(domain=domain)
+        self._notify_nurture(traces, "open")
+        return traces
+
+    def set_clicked(self, domain=None):
+        traces = super().set_clicked(domain=domain)
+        self._notify_nurture(traces, "click")
+        return traces
+
+    def set_replied(self, domain=None):
+        traces = super().set_replied(domain=domain)
+        self._notify_nurture(traces, "reply")
+        return traces
+
+    def set_bounced(self, domain=None, bounce_message=False):
+        traces = super().set_bounced(domain=domain, bounce_message=bounce_message)
+        self._notify_nurture(traces, "bounce")
+        return traces
+
+    def _notify_nurture(self, traces, event):
+        nurtured = traces.filtered("nurture_trace_id")
+        if nurtured:
+            self.env["crm.nurture.trace"]._on_mailing_event(nurtured, event)
+
+    def _nurture_event_happened(self, event):
+        """Whether this email was opened, clicked, replied to or bounced."""
+        self.ensure_one()
+        if event == "open":
+            return bool(
+                self.open_datetime
+                or self.links_click_datetime
+                or self.trace_status in ("open", "reply")
+            )
+        if event == "click":
+            return bool(self.links_click_datetime)
+        if event == "reply":
+            return self.trace_status == "reply"
+        return self.trace_status == "bounce"

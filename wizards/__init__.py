@@ -1,2 +1,3 @@
 from . import crm_lead_reactivation_wizard
 from . import mail_compose_message
+from . import crm_nurture_enroll_wizard

@@ -1,0 +1,66 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class CrmLead(models.Model):
+    """Nurture on the lead: its participations, and enrollment on events (lost for
+    a reason, given a tag)."""
+
+    _inherit = "crm.lead"
+
+    nurture_participant_ids = fields.One2many(
+        comodel_name="crm.nurture.participant",
+        inverse_name="lead_id",
+        string="Nurture Sequences",
+        readonly=True,
+    )
+    nurture_participant_count = fields.Integer(
+        string="Sequences", compute="_compute_nurture_participant_count"
+    )
+
+    def _compute_nurture_participant_count(self):
+        counts = dict(
+            self.env["crm.nurture.participant"]
+            .sudo()
+            ._read_group([("lead_id", "in", self.ids)], ["lead_id"], ["__count"])
+        )
+        for lead in self:
+            lead.nurture_participant_count = counts.get(lead, 0)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("lost_reason_id") or "tag_ids" in vals:
+            self._enroll_on_nurture_events(vals)
+        return res
+
+    def _enroll_on_nurture_events(self, vals):
+        """Enroll these leads in the sequences waiting for them: lost for one of
+        the sequence's reasons, or carrying one of its tags."""
+        Sequence = self.env["crm.nurture.sequence"].sudo()
+        domain = [("state", "in", ("running", "paused"))]
+        if vals.get("lost_reason_id"):
+            for sequence in Sequence.search(
+                domain + [("enroll_lost_reason_ids", "in", vals["lost_reason_id"])]
+            ):
+                sequence._enroll_leads(self.filtered(lambda lead: not lead.active))
+        if "tag_ids" in vals:
+            tags = self.tag_ids
+            if tags:
+                for sequence in Sequence.search(
+                    domain + [("enroll_tag_ids", "in", tags.ids)]
+                ):
+                    sequence._enroll_leads(
+                        self.filtered(lambda lead: lead.tag_ids & sequence.enroll_tag_ids)
+                    )
+
+    def action_view_nurture_participations(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Nurture Sequences"),
+            "res_model": "crm.nurture.participant",
+            "view_mode": "list,form",
+            "domain": [("lead_id", "=", self.id)],
+            "context": {"create": False},
+        }

@@ -1,0 +1,365 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import threading
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..relative_domain import DomainEvaluationError, check_domain, eval_domain
+
+_logger = logging.getLogger(__name__)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Due steps handled per batch of the scheduled action; each batch is committed.
+PROCESS_BATCH_SIZE = 500
+
+
+def _tz_selection(self):
+    return [(tz, tz) for tz in pytz.common_timezones]
+
+
+class CrmNurtureSequence(models.Model):
+    """A nurture sequence: who enters (enrollment), the tree of steps they go
+    through, when emails may leave (send window), and when they leave (exit and
+    success rules). The scheduled action moves participants step by step."""
+
+    _name = "crm.nurture.sequence"
+    _description = "Nurture Sequence"
+    _inherit = ["mail.thread"]
+    _order = "name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    active = fields.Boolean(default=True)
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        default=lambda self: self.env.company,
+        required=True,
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("paused", "Paused"),
+            ("stopped", "Stopped"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    # Enrollment
+    domain = fields.Char(
+        string="Leads",
+        default="[]",
+        help="Which leads may take part. Relative dates are evaluated at each run.",
+    )
+    enrollment_mode = fields.Selection(
+        selection=[
+            ("continuous", "Continuously"),
+            ("once", "Once, at start"),
+            ("none", "Only on events or by hand"),
+        ],
+        string="Enroll Matching Leads",
+        default="continuous",
+        required=True,
+        help="Continuously: leads that start matching join as the sequence runs. "
+        "Once: the leads matching when the sequence starts.",
+    )
+    enroll_lost_reason_ids = fields.Many2many(
+        comodel_name="crm.lost.reason",
+        string="When Lost For",
+        help="A lead lost for one of these reasons joins (if it matches the leads "
+        "filter).",
+    )
+    enroll_tag_ids = fields.Many2many(
+        comodel_name="crm.tag",
+        string="When Tagged",
+        help="A lead given one of these tags joins (if it matches the leads filter).",
+    )
+    reenroll = fields.Selection(
+        selection=[
+            ("never", "Never"),
+            ("after_finish", "After finishing"),
+            ("after_days", "Some days after finishing"),
+        ],
+        string="Re-enrollment",
+        default="never",
+        required=True,
+    )
+    reenroll_days = fields.Integer(string="Days Before Re-enrollment", default=30)
+    # Send window
+    send_mon = fields.Boolean(string="Monday", default=True)
+    send_tue = fields.Boolean(string="Tuesday", default=True)
+    send_wed = fields.Boolean(string="Wednesday", default=True)
+    send_thu = fields.Boolean(string="Thursday", default=True)
+    send_fri = fields.Boolean(string="Friday", default=True)
+    send_sat = fields.Boolean(string="Saturday", default=True)
+    send_sun = fields.Boolean(string="Sunday", default=True)
+    send_hour_from = fields.Float(string="From", default=0.0)
+    send_hour_to = fields.Float(string="To", default=24.0)
+    send_tz = fields.Selection(
+        selection=_tz_selection,
+        string="Timezone",
+        default=lambda self: self.env.user.tz or "UTC",
+        required=True,
+    )
+    # Exit and success
+    exit_on_mismatch = fields.Boolean(
+        string="Exit When No Longer Matching",
+        help="A participant whose lead no longer matches the leads filter leaves.",
+    )
+    success_won = fields.Boolean(string="Won")
+    success_reopened = fields.Boolean(string="Reopened")
+    success_converted = fields.Boolean(string="Converted to Opportunity")
+    success_replied = fields.Boolean(string="Replied")
+    success_clicked = fields.Boolean(string="Clicked")
+    success_tag_ids = fields.Many2many(
+        comodel_name="crm.tag",
+        relation="crm_nurture_sequence_success_tag_rel",
+        string="Tag Added",
+    )
+    success_stage_id = fields.Many2one(
+        comodel_name="crm.stage", string="Stage Reached", ondelete="set null"
+    )
+    success_action = fields.Selection(
+        selection=[("stop", "Leaves the sequence"), ("continue", "Goes on")],
+        string="On Success",
+        default="stop",
+        required=True,
+    )
+    step_ids = fields.One2many(
+        comodel_name="crm.nurture.step", inverse_name="sequence_id", string="Steps"
+    )
+    participant_ids = fields.One2many(
+        comodel_name="crm.nurture.participant",
+        inverse_name="sequence_id",
+        string="Participants",
+    )
+
+    @api.constrains("domain")
+    def _check_domain(self):
+        for sequence in self:
+            try:
+                check_domain(self.sudo().env, "crm.lead", sequence.domain)
+            except DomainEvaluationError as error:
+                raise ValidationError(
+                    self.env._(
+                        "The leads filter of %(name)s cannot be used: %(error)s",
+                        name=sequence.name,
+                        error=error,
+                    )
+                ) from error
+
+    @api.constrains("send_hour_from", "send_hour_to", *[f"send_{d}" for d in WEEKDAYS])
+    def _check_send_window(self):
+        for sequence in self:
+            if not 0 <= sequence.send_hour_from < sequence.send_hour_to <= 24:
+                raise ValidationError(
+                    self.env._("The send window must start before it ends, within a day.")
+                )
+            if not any(sequence[f"send_{day}"] for day in WEEKDAYS):
+                raise ValidationError(self.env._("Emails need at least one day to leave."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_start(self):
+        self._start()
+
+    def action_pause(self):
+        self.filtered(lambda s: s.state == "running").write({"state": "paused"})
+
+    def action_resume(self):
+        self.filtered(lambda s: s.state == "paused").write({"state": "running"})
+        self._trigger_process()
+
+    def action_stop(self):
+        self._stop()
+
+    # ------------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------------
+
+    def _start(self):
+        for sequence in self:
+            if sequence.state != "draft":
+                raise UserError(self.env._("Only a draft sequence can start."))
+            if not sequence.step_ids.filtered(lambda s: not s.parent_id):
+                raise UserError(
+                    self.env._("Add a first step before starting %(name)s.", name=sequence.name)
+                )
+        self.write({"state": "running"})
+        self.filtered(lambda s: s.enrollment_mode == "once")._enroll_matching()
+        self._trigger_process()
+
+    def _stop(self):
+        """Stopped sequences send nothing more: running participants end."""
+        self.write({"state": "stopped"})
+        running = self.participant_ids.filtered(lambda p: p.state == "running")
+        running._exit("stopped")
+
+    def _trigger_process(self, at=None):
+        cron = self.env.ref(
+            "mass_mailing_crm_nurture.ir_cron_nurture_process", raise_if_not_found=False
+        )
+        if cron:
+            cron._trigger(at)
+
+    @api.model
+    def _cron_process(self):
+        """Scheduled action: enroll matching leads, then run due steps."""
+        self.search(
+            [("state", "in", ("running", "paused")), ("enrollment_mode", "=", "continuous")]
+        )._enroll_matching()
+        self.env["crm.nurture.trace"]._process_due(batch_size=PROCESS_BATCH_SIZE)
+
+    # ------------------------------------------------------------------
+    # Enrollment
+    # ------------------------------------------------------------------
+
+    def _enroll_matching(self):
+        """Enroll the leads matching each sequence's filter that may join now."""
+        for sequence in self:
+            query = self.env["crm.lead"]._search(sequence._get_lead_domain())
+            query.add_where(sequence._get_enrollable_sql(SQL.identifier(query.table, "id")))
+            lead_ids = [row[0] for row in self.env.execute_query(query.select())]
+            sequence._enroll(self.env["crm.lead"].browse(lead_ids))
+
+    def _enroll_leads(self, leads):
+        """Enroll ``leads`` (by hand or on an event) where they match and may join."""
+        for sequence in self:
+            domain = sequence._get_lead_domain() + [("id", "in", leads.ids)]
+            query = self.env["crm.lead"]._search(domain)
+            query.add_where(sequence._get_enrollable_sql(SQL.identifier(query.table, "id")))
+            lead_ids = [row[0] for row in self.env.execute_query(query.select())]
+            sequence._enroll(self.env["crm.lead"].browse(lead_ids))
+
+    def _get_lead_domain(self):
+        self.ensure_one()
+        domain = eval_domain(self.with_context(tz=self.send_tz).env, self.domain)
+        return domain + [("company_id", "in", [self.company_id.id, False])]
+
+    def _get_enrollable_sql(self, lead_id):
+        """Leads that may join this sequence now: never a second running
+        participation, and past participations as the re-enrollment rule says."""
+        self.ensure_one()
+        self.env["crm.nurture.participant"].flush_model()
+        if self.reenroll == "never":
+            past = SQL("TRUE")
+        elif self.reenroll == "after_finish":
+            past = SQL("part.state = 'running'")
+        else:
+            past = SQL(
+                "(part.state = 'running' OR part.date_done > %s)",
+                self.env.cr.now() - timedelta(days=self.reenroll_days),
+            )
+        return SQL(
+            """NOT EXISTS (
+                SELECT 1 FROM crm_nurture_participant part
+                 WHERE part.sequence_id = %s AND part.lead_id = %s AND %s)""",
+            self.id,
+            lead_id,
+            past,
+        )
+
+    def _enroll(self, leads, is_test=False):
+        """Create participants for ``leads`` and schedule the first steps."""
+        self.ensure_one()
+        if not leads:
+            return self.env["crm.nurture.participant"]
+        now = self.env.cr.now()
+        participants = (
+            self.env["crm.nurture.participant"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "sequence_id": self.id,
+                        "lead_id": lead.id,
+                        "date_enrolled": now,
+                        "is_test": is_test,
+                    }
+                    for lead in leads
+                ]
+            )
+        )
+        roots = self.step_ids.filtered(lambda step: not step.parent_id)
+        self.env["crm.nurture.trace"].sudo()._schedule(participants, roots, now)
+        if self.state == "running":
+            self._trigger_process()
+        return participants
+
+    # ------------------------------------------------------------------
+    # Success
+    # ------------------------------------------------------------------
+
+    def _get_success_checks(self):
+        """Tests on a participant, one per success criterion set on the sequence."""
+        self.ensure_one()
+        checks = []
+        if self.success_won:
+            checks.append(lambda p: p.lead_id.active and p.lead_id.stage_id.is_won)
+        if self.success_reopened:
+            checks.append(
+                lambda p: p.lead_id.date_reactivated
+                and p.lead_id.date_reactivated >= p.date_enrolled
+            )
+        if self.success_converted:
+            checks.append(
+                lambda p: p.lead_id.type == "opportunity"
+                and p.lead_id.date_conversion
+                and p.lead_id.date_conversion >= p.date_enrolled
+            )
+        if self.success_replied:
+            checks.append(
+                lambda p: any(t.trace_status == "reply" for t in p._get_mailing_traces())
+            )
+        if self.success_clicked:
+            checks.append(
+                lambda p: any(t.links_click_datetime for t in p._get_mailing_traces())
+            )
+        if self.success_tag_ids:
+            checks.append(lambda p: bool(p.lead_id.tag_ids & self.success_tag_ids))
+        if self.success_stage_id:
+            goal = self.success_stage_id.sequence
+            checks.append(
+                lambda p: p.lead_id.stage_id and p.lead_id.stage_id.sequence >= goal
+            )
+        return checks
+
+    # ------------------------------------------------------------------
+    # Send window
+    # ------------------------------------------------------------------
+
+    def _get_window_start(self, when):
+        """``when`` if it lies in the send window, else the window's next opening
+        (UTC, naive)."""
+        self.ensure_one()
+        tz = pytz.timezone(self.send_tz or "UTC")
+        local = pytz.utc.localize(when).astimezone(tz)
+        start_hour, end_hour = self.send_hour_from, self.send_hour_to
+        for offset in range(8):
+            day = local.date() + timedelta(days=offset)
+            if not self[f"send_{WEEKDAYS[day.weekday()]}"]:
+                continue
+            opening = tz.localize(datetime.combine(day, time()) + timedelta(hours=start_hour))
+            closing = tz.localize(datetime.combine(day, time()) + timedelta(hours=end_hour))
+            if offset == 0 and opening <= local < closing:
+                return when
+            if local < opening:
+                return opening.astimezone(pytz.utc).replace(tzinfo=None)
+        return when  # no open day: refused by the constraint

@@ -1,0 +1,233 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# Triggers that wait on the parent step's email, and the mailing event each awaits.
+EVENT_TRIGGERS = {
+    "opened": "open",
+    "not_opened": "open",
+    "clicked": "click",
+    "not_clicked": "click",
+    "replied": "reply",
+    "not_replied": "reply",
+    "bounced": "bounce",
+}
+NEGATIVE_TRIGGERS = {"not_opened", "not_clicked", "not_replied"}
+
+
+class CrmNurtureStep(models.Model):
+    """A step of a nurture sequence: when it runs (trigger relative to its parent,
+    and a delay) and what it does (an email, tags, an activity, a reopening, a
+    stage)."""
+
+    _name = "crm.nurture.step"
+    _description = "Nurture Step"
+    _order = "sequence_id, parent_id, sequence, id"
+    _parent_store = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    sequence_id = fields.Many2one(
+        comodel_name="crm.nurture.sequence",
+        string="Nurture Sequence",
+        required=True,
+        index=True,
+        ondelete="cascade",
+    )
+    parent_id = fields.Many2one(
+        comodel_name="crm.nurture.step",
+        string="After Step",
+        index=True,
+        ondelete="cascade",
+        domain="[('sequence_id', '=', sequence_id), ('id', '!=', id)]",
+    )
+    parent_path = fields.Char(index=True)
+    child_ids = fields.One2many(
+        comodel_name="crm.nurture.step", inverse_name="parent_id", string="Next Steps"
+    )
+    trigger = fields.Selection(
+        selection=[
+            ("start", "At start"),
+            ("after_parent", "After the previous step"),
+            ("opened", "Email opened"),
+            ("not_opened", "Email not opened"),
+            ("clicked", "Email clicked"),
+            ("not_clicked", "Email not clicked"),
+            ("replied", "Email replied to"),
+            ("not_replied", "Email not replied to"),
+            ("bounced", "Email bounced"),
+        ],
+        default="start",
+        required=True,
+        help="Opened, clicked, replied, bounced: runs as soon as it happens within the "
+        "delay. Not opened, not clicked, not replied: runs when the delay is over "
+        "without it.",
+    )
+    delay = fields.Integer(default=0)
+    delay_unit = fields.Selection(
+        selection=[("hours", "Hours"), ("days", "Days"), ("weeks", "Weeks")],
+        default="days",
+        required=True,
+    )
+    action = fields.Selection(
+        selection=[
+            ("email", "Send an email"),
+            ("add_tags", "Add tags"),
+            ("remove_tags", "Remove tags"),
+            ("activity", "Schedule an activity"),
+            ("reopen", "Reopen the lead"),
+            ("stage", "Move to a stage"),
+        ],
+        default="email",
+        required=True,
+    )
+    mailing_id = fields.Many2one(
+        comodel_name="mailing.mailing",
+        string="Email",
+        ondelete="restrict",
+        copy=False,
+        help="Edited in the mailing editor; Odoo's statistics and tracking apply.",
+    )
+    tag_ids = fields.Many2many(comodel_name="crm.tag", string="Tags")
+    activity_type_id = fields.Many2one(comodel_name="mail.activity.type")
+    activity_summary = fields.Char()
+    activity_days = fields.Integer(string="Due In (Days)", default=1)
+    stage_id = fields.Many2one(comodel_name="crm.stage", ondelete="set null")
+
+    @api.constrains("parent_id", "trigger", "sequence_id")
+    def _check_trigger(self):
+        for step in self:
+            if step.parent_id and step.parent_id.sequence_id != step.sequence_id:
+                raise ValidationError(self.env._("A step follows a step of its own sequence."))
+            if not step.parent_id and step.trigger != "start":
+                raise ValidationError(
+                    self.env._("A first step runs at start; choose a previous step.")
+                )
+            if step.parent_id and step.trigger == "start":
+                raise ValidationError(
+                    self.env._("A step after another one cannot run at start.")
+                )
+            if step.trigger in EVENT_TRIGGERS and step.parent_id.action != "email":
+                raise ValidationError(
+                    self.env._(
+                        "%(step)s waits on an email: its previous step must send one.",
+                        step=step.name,
+                    )
+                )
+        if self._has_cycle():
+            raise ValidationError(self.env._("Steps cannot follow each other in a loop."))
+
+    @api.constrains("action", "tag_ids", "stage_id")
+    def _check_action(self):
+        for step in self:
+            if step.action in ("add_tags", "remove_tags") and not step.tag_ids:
+                raise ValidationError(self.env._("Choose the tags of %(step)s.", step=step.name))
+            if step.action == "stage" and not step.stage_id:
+                raise ValidationError(self.env._("Choose the stage of %(step)s.", step=step.name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        steps = super().create(vals_list)
+        steps.filtered(lambda s: s.action == "email" and not s.mailing_id)._create_mailings()
+        return steps
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("action") == "email":
+            self.filtered(lambda s: not s.mailing_id)._create_mailings()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_waited_on(self):
+        waiting = self.env["crm.nurture.trace"].search_count(
+            [("step_id", "in", self.ids), ("state", "=", "scheduled")], limit=1
+        )
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "Participants are waiting on this step. Stop the sequence, or let "
+                    "them pass it, before deleting it."
+                )
+            )
+
+    def action_edit_mailing(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.mailing",
+            "res_id": self.mailing_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _create_mailings(self):
+        """One mailing per email step, on leads, sent only to the participants the
+        engine hands it (its own filter matches nobody)."""
+        for step in self:
+            step.mailing_id = self.env["mailing.mailing"].sudo().create(
+                {
+                    "subject": step.name,
+                    "mailing_type": "mail",
+                    "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    "mailing_domain": "[('id', 'in', [])]",
+                    "user_id": step.sequence_id.user_id.id,
+                }
+            )
+
+    def _get_delay(self):
+        self.ensure_one()
+        return relativedelta(**{self.delay_unit: self.delay})
+
+    def _get_trigger_event(self):
+        return EVENT_TRIGGERS.get(self.trigger)
+
+    # ------------------------------------------------------------------
+    # Actions on participants
+    # ------------------------------------------------------------------
+
+    def _run_action(self, traces):
+        """Do this step for ``traces`` (one per participant), all at once. Return
+        the traces that failed, with their message written."""
+        self.ensure_one()
+        leads = traces.lead_id
+        method = getattr(self, f"_run_{self.action}")
+        return method(traces, leads) or self.env["crm.nurture.trace"]
+
+    def _run_email(self, traces, leads):
+        trace_by_lead = {trace.lead_id.id: trace.id for trace in traces}
+        mailing = self.mailing_id.with_context(nurture_trace_by_lead=trace_by_lead)
+        mailing._nurture_send(leads.ids)
+        traces._link_mailing_traces()
+
+    def _run_add_tags(self, traces, leads):
+        leads.write({"tag_ids": [Command.link(tag.id) for tag in self.tag_ids]})
+
+    def _run_remove_tags(self, traces, leads):
+        leads.write({"tag_ids": [Command.unlink(tag.id) for tag in self.tag_ids]})
+
+    def _run_activity(self, traces, leads):
+        activity_type = self.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
+        deadline = fields.Date.context_today(self) + relativedelta(days=self.activity_days)
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": self.activity_summary or self.name,
+                    "date_deadline": deadline,
+                    "user_id": (lead.user_id or self.sequence_id.user_id).id,
+                }
+                for lead in leads
+            ]
+        )
+
+    def _run_reopen(self, traces, leads):
+        leads.filtered(lambda lead: not lead.active).action_unarchive()
+
+    def _run_stage(self, traces, leads):
+        leads.write({"stage_id": self.stage_id.id})

@@ -1,0 +1,67 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+NURTURE_KEY = "nurture_trace_by_lead"
+
+
+class MailingMailing(models.Model):
+    """Nurture steps send their emails through Odoo's mass-mailing composer."""
+
+    _inherit = "mailing.mailing"
+
+    nurture_step_ids = fields.One2many(
+        comodel_name="crm.nurture.step", inverse_name="mailing_id", string="Nurture Steps"
+    )
+
+    def _nurture_send(self, res_ids):
+        """Send this step's email to the leads ``res_ids``, inside the caller's
+        transaction.
+
+        The same composer as ``_action_send_mail`` (blacklist, opt-out, invalid
+        emails, traces, link tracking), without its commits: the nurture engine
+        marks the step done, queues the emails and schedules the next steps in one
+        transaction, so that a crash never sends a step twice nor loses one.
+        """
+        self.ensure_one()
+        mailing = self._with_responsible_context()
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(
+                active_ids=res_ids,
+                default_composition_mode="mass_mail",
+                **mailing._get_mass_mailing_context(),
+            )
+            .create(mailing._prepare_nurture_composer_values())
+        )
+        composer._action_send_mail(auto_commit=False)
+        if self.state != "done":
+            self.write({"state": "done", "sent_date": fields.Datetime.now()})
+
+    def _prepare_nurture_composer_values(self):
+        # As mailing.mailing._action_send_mail.
+        values = {
+            "auto_delete": not self.keep_archives,
+            "auto_delete_keep_log": self.reply_to_mode == "update",
+            "author_id": self.env.user.partner_id.id,
+            "attachment_ids": [(4, attachment.id) for attachment in self.attachment_ids],
+            "body": self._prepend_preview(self.body_html or "", self.preview),
+            "composition_mode": "mass_mail",
+            "email_from": self.email_from,
+            "mail_server_id": self.mail_server_id.id,
+            "mass_mailing_id": self.id,
+            "model": self.mailing_model_real,
+            "record_name": False,
+            "reply_to_force_new": self.reply_to_mode == "new",
+            "subject": self.subject,
+            "template_id": False,
+        }
+        if self.reply_to_mode == "new":
+            values["reply_to"] = self.reply_to
+        return values
+
+    def _get_seen_list(self):
+        # A lead that takes a sequence again gets its emails again.
+        if self.env.context.get(NURTURE_KEY):
+            return set()
+        return super()._get_seen_list()
