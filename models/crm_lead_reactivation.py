@@ -104,7 +104,8 @@ class CrmLead(models.Model):
             """,
             {
                 "lead_ids": list(lost_since),
-                "lost_dates": list(lost_since.values()),
+                # A lead may have lost its closing date since (a stage change).
+                "lost_dates": [date or None for date in lost_since.values()],
             },
         )
         return dict(self.env.cr.fetchall())

@@ -15,3 +15,4 @@ from . import test_recurring_mailing
 from . import test_click_tag_rules
 from . import test_nurture_engine
 from . import test_nurture_concurrency
+from . import test_nurture_steps
