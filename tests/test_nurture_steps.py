@@ -176,3 +176,12 @@ class TestNurtureSteps(NurtureSequenceCommon):
         with self.at(self.T0 + self.days(1)):
             self.env["crm.nurture.sequence"]._cron_process()
         self.assertEqual(len(once.participant_ids), 4)
+
+    def test_enroll_when_tagged(self):
+        tag = self.env["crm.tag"].create({"name": "Restock interest"})
+        self.flow.enroll_tag_ids = tag
+        with self.at(self.T0):
+            self.flow.action_start()
+        self.leads[0].write({"tag_ids": [(4, tag.id)]})
+        self.leads[1].write({"tag_ids": [(4, self.env["crm.tag"].create({"name": "Nurture other tag"}).id)]})
+        self.assertEqual(self.flow.participant_ids.lead_id, self.leads[0])
