@@ -21,21 +21,26 @@
         "views/mailing_mailing_views.xml",
         "views/mailing_click_tag_rule_views.xml",
         "views/mailing_recurrence_run_views.xml",
+        "views/crm_nurture_funnel_report_views.xml",
+        "wizards/crm_nurture_test_wizard_views.xml",
         "views/crm_nurture_sequence_views.xml",
         "wizards/crm_lead_reactivation_wizard_views.xml",
         "wizards/crm_nurture_enroll_wizard_views.xml",
         "views/mass_mailing_crm_nurture_menus.xml",
         "data/ir_cron_data.xml",
         "data/mailing_filter_data.xml",
+        "data/crm_nurture_template_data.xml",
     ],
     "demo": [
         "demo/crm_tag_demo.xml",
         "demo/crm_lead_demo.xml",
         "demo/crm_lead_reactivation_demo.xml",
+        "demo/crm_nurture_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "mass_mailing_crm_nurture/static/src/js/*.js",
+            "mass_mailing_crm_nurture/static/src/components/**/*",
         ],
         "web.assets_tests": [
             "mass_mailing_crm_nurture/static/src/tests/tours/*.js",

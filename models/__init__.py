@@ -18,3 +18,10 @@ from . import mailing_mailing_recurrence
 from . import mailing_recurrence_run
 from . import mailing_trace
 from . import utm_campaign
+from . import crm_nurture_participant_test
+from . import crm_nurture_sequence_flow
+from . import crm_nurture_sequence_statistics
+from . import crm_nurture_step_statistics
+from . import crm_nurture_sequence_template
+from . import crm_nurture_funnel_report
+from . import crm_nurture_demo

@@ -70,15 +70,24 @@ class CrmNurtureParticipant(models.Model):
     last_email_date = fields.Datetime(
         related="last_mailing_trace_id.sent_datetime", string="Last Email On"
     )
-    is_test = fields.Boolean(string="Test", readonly=True)
+    email_from = fields.Char(related="lead_id.email_from", string="Email")
+    partner_name = fields.Char(related="lead_id.partner_name", string="Company")
+    is_test = fields.Boolean(
+        string="Test",
+        readonly=True,
+        index=True,
+        help="A test run: moved by hand, emails go to the test address, left out of "
+        "every statistic.",
+    )
 
     def init(self):
         # One running participation per lead and sequence, whatever runs at once.
+        # Test runs are apart: testing on a lead never keeps it out of the real run.
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS crm_nurture_participant_running_uniq
+            CREATE UNIQUE INDEX IF NOT EXISTS crm_nurture_participant_running_real_uniq
                 ON crm_nurture_participant (sequence_id, lead_id)
-             WHERE state = 'running'
+             WHERE state = 'running' AND is_test IS NOT TRUE
             """
         )
 
@@ -124,6 +133,8 @@ class CrmNurtureParticipant(models.Model):
                 lambda p: p.last_mailing_trace_id.trace_status == "bounce"
             )
             remaining -= exits["bounced"]
+        # A test runs on the lead its tester chose, matching or not.
+        remaining = remaining.filtered(lambda p: not p.is_test)
         if sequence.exit_on_mismatch and remaining:
             matching = leads.search(
                 sequence._get_lead_domain() + [("id", "in", remaining.lead_id.ids)]
@@ -138,8 +149,11 @@ class CrmNurtureParticipant(models.Model):
             return self.browse()
         return self.filtered(lambda p: any(check(p) for check in checks))
 
-    def _get_mailing_traces(self):
-        return self.trace_ids.mailing_trace_id
+    def _has_email_event(self, event):
+        """Whether one of the emails of this participation was opened, clicked,
+        replied to or bounced (simulated, for a test run)."""
+        self.ensure_one()
+        return any(trace._email_event_happened(event) for trace in self.trace_ids)
 
     def _complete_finished(self):
         """Running participants with nothing scheduled any more have completed."""

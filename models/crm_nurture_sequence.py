@@ -147,6 +147,13 @@ class CrmNurtureSequence(models.Model):
         comodel_name="crm.nurture.participant",
         inverse_name="sequence_id",
         string="Participants",
+        domain=[("is_test", "=", False)],
+    )
+    test_participant_ids = fields.One2many(
+        comodel_name="crm.nurture.participant",
+        inverse_name="sequence_id",
+        string="Test Runs",
+        domain=[("is_test", "=", True)],
     )
 
     @api.constrains("domain")
@@ -270,7 +277,8 @@ class CrmNurtureSequence(models.Model):
         return SQL(
             """NOT EXISTS (
                 SELECT 1 FROM crm_nurture_participant part
-                 WHERE part.sequence_id = %s AND part.lead_id = %s AND %s)""",
+                 WHERE part.sequence_id = %s AND part.lead_id = %s
+                   AND part.is_test IS NOT TRUE AND %s)""",
             self.id,
             lead_id,
             past,
@@ -325,13 +333,9 @@ class CrmNurtureSequence(models.Model):
                 and p.lead_id.date_conversion >= p.date_enrolled
             )
         if self.success_replied:
-            checks.append(
-                lambda p: any(t.trace_status == "reply" for t in p._get_mailing_traces())
-            )
+            checks.append(lambda p: p._has_email_event("reply"))
         if self.success_clicked:
-            checks.append(
-                lambda p: any(t.links_click_datetime for t in p._get_mailing_traces())
-            )
+            checks.append(lambda p: p._has_email_event("click"))
         if self.success_tag_ids:
             checks.append(lambda p: bool(p.lead_id.tag_ids & self.success_tag_ids))
         if self.success_stage_id:

@@ -3,7 +3,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 # Triggers that wait on the parent step's email, and the mailing event each awaits.
 EVENT_TRIGGERS = {
@@ -16,6 +16,9 @@ EVENT_TRIGGERS = {
     "bounced": "bounce",
 }
 NEGATIVE_TRIGGERS = {"not_opened", "not_clicked", "not_replied"}
+# What a content editor may change on a step: its words, not the flow (when it
+# runs, what it does to leads). The email itself is edited in the mailing.
+CONTENT_FIELDS = {"name", "activity_summary", "activity_type_id", "activity_days"}
 
 
 class CrmNurtureStep(models.Model):
@@ -135,10 +138,24 @@ class CrmNurtureStep(models.Model):
         return steps
 
     def write(self, vals):
+        self._check_flow_access(vals)
         res = super().write(vals)
         if vals.get("action") == "email":
             self.filtered(lambda s: not s.mailing_id)._create_mailings()
         return res
+
+    def _check_flow_access(self, vals):
+        if self.env.su or self.env.user.has_group(
+            "mass_mailing_crm_nurture.group_nurture_manager"
+        ):
+            return
+        if set(vals) - CONTENT_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "Content editors change the words of a step and its email; when "
+                    "it runs and what it does are for nurture managers."
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_waited_on(self):
@@ -197,6 +214,13 @@ class CrmNurtureStep(models.Model):
         return method(traces, leads) or self.env["crm.nurture.trace"]
 
     def _run_email(self, traces, leads):
+        tests = traces.filtered("is_test")
+        for trace in tests:
+            self.mailing_id._nurture_send_test(trace.lead_id, trace.participant_id.test_email)
+        traces -= tests
+        if not traces:
+            return
+        leads = traces.lead_id
         trace_by_lead = {trace.lead_id.id: trace.id for trace in traces}
         mailing = self.mailing_id.with_context(nurture_trace_by_lead=trace_by_lead)
         mailing._nurture_send(leads.ids)

@@ -59,6 +59,12 @@ class CrmNurtureTrace(models.Model):
     mailing_trace_id = fields.Many2one(
         comodel_name="mailing.trace", string="Email", index="btree_not_null"
     )
+    is_test = fields.Boolean(related="participant_id.is_test", store=True)
+    # A test run's email is a test email without a mailing trace: its events are
+    # simulated by the tester.
+    test_opened = fields.Boolean(string="Opened (Test)", readonly=True)
+    test_clicked = fields.Boolean(string="Clicked (Test)", readonly=True)
+    test_replied = fields.Boolean(string="Replied (Test)", readonly=True)
 
     _sql_constraints = [
         (
@@ -144,7 +150,7 @@ class CrmNurtureTrace(models.Model):
             SELECT trace.id FROM crm_nurture_trace trace
               JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
              WHERE trace.state = 'scheduled' AND trace.scheduled_date <= %s
-               AND seq.state = 'running'
+               AND seq.state = 'running' AND trace.is_test IS NOT TRUE
              ORDER BY trace.scheduled_date
              LIMIT %s
                FOR UPDATE OF trace SKIP LOCKED
@@ -159,7 +165,7 @@ class CrmNurtureTrace(models.Model):
             SELECT COUNT(*) FROM crm_nurture_trace trace
               JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
              WHERE trace.state = 'scheduled' AND trace.scheduled_date <= %s
-               AND seq.state = 'running'
+               AND seq.state = 'running' AND trace.is_test IS NOT TRUE
             """,
             [self.env.cr.now()],
         )
@@ -240,9 +246,7 @@ class CrmNurtureTrace(models.Model):
         if not event:
             return self
         negative = step.trigger in NEGATIVE_TRIGGERS
-        happened = self.filtered(
-            lambda t: t.parent_trace_id.mailing_trace_id._nurture_event_happened(event)
-        )
+        happened = self.filtered(lambda t: t.parent_trace_id._email_event_happened(event))
         cancel = happened if negative else self - happened
         cancel.write(
             {
@@ -254,7 +258,8 @@ class CrmNurtureTrace(models.Model):
         return self - cancel
 
     def _wait_for_send_window(self, step, now):
-        if step.action != "email":
+        # A tester runs the next step when they want it.
+        if step.action != "email" or all(self.mapped("is_test")):
             return self
         opening = step.sequence_id._get_window_start(now)
         if opening == now:
@@ -268,6 +273,21 @@ class CrmNurtureTrace(models.Model):
             return
         parents = {trace.participant_id.id: trace.id for trace in self}
         self._schedule(self.participant_id, step.child_ids, now, parents=parents)
+
+    def _email_event_happened(self, event):
+        """Whether the email of this step was opened, clicked, replied to or
+        bounced; a test run's events are the simulated ones."""
+        self.ensure_one()
+        if self.is_test:
+            # As for real emails: a click or a reply is also an open.
+            return {
+                "open": self.test_opened or self.test_clicked or self.test_replied,
+                "click": self.test_clicked,
+                "reply": self.test_replied,
+            }.get(event, False)
+        return bool(
+            self.mailing_trace_id and self.mailing_trace_id._nurture_event_happened(event)
+        )
 
     def _link_mailing_traces(self):
         """Point these traces at the mailing traces their emails created."""

@@ -1,6 +1,9 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
 from odoo import fields, models
+from odoo.tools.misc import file_open
 
 NURTURE_KEY = "nurture_trace_by_lead"
 
@@ -37,6 +40,40 @@ class MailingMailing(models.Model):
         composer._action_send_mail(auto_commit=False)
         if self.state != "done":
             self.write({"state": "done", "sent_date": fields.Datetime.now()})
+
+    def _nurture_send_test(self, lead, email_to):
+        """Send this step's email, rendered for ``lead``, to the test address
+        ``email_to`` only: no mailing trace, so the mailing's statistics stay
+        those of real participants (as Odoo's own "Test" of a mailing)."""
+        self.ensure_one()
+        body = self._render_field("body_html", lead.ids, compute_lang=False)[lead.id]
+        preview = self._render_field("preview", lead.ids, compute_lang=False)[lead.id]
+        subject = self._render_field("subject", lead.ids, compute_lang=False)[lead.id]
+        full_body = self.env["mail.render.mixin"]._replace_local_links(
+            self._prepend_preview(Markup(body), preview)
+        )
+        with file_open("mass_mailing/static/src/scss/mass_mailing_mail.scss", "r") as fd:
+            styles = fd.read()
+        self.env["mail.mail"].sudo().create(
+            {
+                "email_from": self.email_from,
+                "reply_to": self.reply_to,
+                "email_to": email_to,
+                "subject": self.env._("[TEST] %(subject)s", subject=subject),
+                "body_html": self.env["ir.qweb"]._render(
+                    "mass_mailing.mass_mailing_mail_layout",
+                    {"body": full_body, "mailing_style": Markup(f"<style>{styles}</style>")},
+                    minimal_qcontext=True,
+                ),
+                "is_notification": True,
+                "mailing_id": self.id,
+                "attachment_ids": [(4, attachment.id) for attachment in self.attachment_ids],
+                "mail_server_id": self.mail_server_id.id,
+                "auto_delete": True,
+            }
+        )
+        # Out in a moment, without waiting for the hourly mail queue.
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
 
     def _prepare_nurture_composer_values(self):
         # As mailing.mailing._action_send_mail.

@@ -34,6 +34,10 @@ class NurtureSequenceCommon(NurtureRecurringCommon):
             tz="UTC",
             groups="base.group_user,sales_team.group_sale_salesman",
         )
+        # The demo restock sequence runs too: these tests watch their own alone.
+        cls.env["crm.nurture.sequence"].search(
+            [("state", "in", ("running", "paused"))]
+        ).write({"state": "stopped"})
         cls.reason_stock = cls.env.ref("crm.lost_reason_3")
         cls.sequence = cls.env["crm.nurture.sequence"].create(
             {

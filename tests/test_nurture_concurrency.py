@@ -43,7 +43,9 @@ class TestNurtureConcurrency(TransactionCase):
     def _delete_committed_data(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.nurture.sequence"].browse(self.sequence_id).unlink()
+            sequence = env["crm.nurture.sequence"].browse(self.sequence_id)
+            sequence.state = "stopped"  # a running sequence cannot be deleted
+            sequence.unlink()
             env["crm.lead"].browse(self.lead_ids).unlink()
 
     def _cursor_env(self, stack):

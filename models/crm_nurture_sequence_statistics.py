@@ -1,0 +1,182 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+from odoo.tools import SQL, float_round
+
+# Participation numbers of a sequence, as SQL conditions on its participants
+# ("part") and their leads ("lead", "stage"), and as domains for the lists behind
+# the smart buttons. Opportunities and won deals count when they happened after
+# the lead joined: what the sequence may claim.
+PARTICIPANT_METRICS = {
+    "participant": (SQL("TRUE"), []),
+    "running": (SQL("part.state = 'running'"), [("state", "=", "running")]),
+    "completed": (SQL("part.state = 'completed'"), [("state", "=", "completed")]),
+    "succeeded": (
+        SQL("part.date_succeeded IS NOT NULL"),
+        [("date_succeeded", "!=", False)],
+    ),
+    "exited": (SQL("part.state = 'exited'"), [("state", "=", "exited")]),
+}
+OPPORTUNITY_SQL = SQL(
+    """lead.type = 'opportunity' AND lead.active
+       AND (lead.date_conversion >= part.date_enrolled
+            OR lead.date_reactivated >= part.date_enrolled)"""
+)
+WON_SQL = SQL(
+    "lead.active AND stage.is_won AND lead.date_closed >= part.date_enrolled"
+)
+
+
+class CrmNurtureSequence(models.Model):
+    """The summary of a sequence: how many joined, run, completed, succeeded or
+    left, and the opportunities and revenue its participants brought. Test runs
+    are left out."""
+
+    _inherit = "crm.nurture.sequence"
+
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    participant_count = fields.Integer(string="Enrolled", compute="_compute_statistics")
+    running_count = fields.Integer(string="Running", compute="_compute_statistics")
+    completed_count = fields.Integer(string="Completed", compute="_compute_statistics")
+    succeeded_count = fields.Integer(
+        string="Succeeded",
+        compute="_compute_statistics",
+        help="Participants who reached one of the sequence's goals.",
+    )
+    exited_count = fields.Integer(string="Exited", compute="_compute_statistics")
+    success_rate = fields.Float(
+        string="Success Rate (%)",
+        compute="_compute_statistics",
+        help="Succeeded participants out of all enrolled ones.",
+    )
+    opportunity_count = fields.Integer(
+        string="Opportunities",
+        compute="_compute_statistics",
+        help="Participants' leads open or won as opportunities after joining: "
+        "converted or reopened since.",
+    )
+    won_count = fields.Integer(string="Won Opportunities", compute="_compute_statistics")
+    won_revenue = fields.Monetary(
+        string="Won Revenue",
+        compute="_compute_statistics",
+        help="Expected revenue of the participants' leads won after joining.",
+    )
+
+    def _compute_statistics(self):
+        counts = self._read_statistics()
+        for sequence in self:
+            values = counts.get(sequence._origin.id, {})
+            for metric in PARTICIPANT_METRICS:
+                sequence[f"{metric}_count"] = values.get(metric, 0)
+            sequence.opportunity_count = values.get("opportunity", 0)
+            sequence.won_count = values.get("won", 0)
+            sequence.won_revenue = values.get("won_revenue") or 0.0
+            sequence.success_rate = float_round(
+                100.0 * sequence.succeeded_count / (sequence.participant_count or 1), 2
+            )
+
+    def _read_statistics(self):
+        """Sequence id -> number -> value, over real participants, in one query.
+        A lead that joined twice brings its opportunity and revenue once."""
+        sequence_ids = [sequence_id for sequence_id in self._origin.ids if sequence_id]
+        if not sequence_ids:
+            return {}
+        self.env["crm.nurture.participant"].flush_model()
+        self.env["crm.lead"].flush_model()
+        columns = SQL(", ").join(
+            SQL("COUNT(*) FILTER (WHERE %s) AS %s", condition, SQL.identifier(metric))
+            for metric, (condition, _domain) in PARTICIPANT_METRICS.items()
+        )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH part AS (
+                    SELECT part.*,
+                           lead.id AS credited_lead_id,
+                           %(opportunity)s AS is_opportunity,
+                           COALESCE(%(won)s, FALSE) AS is_won,
+                           lead.expected_revenue
+                      FROM crm_nurture_participant part
+                      JOIN crm_lead lead ON lead.id = part.lead_id
+                      LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                     WHERE part.sequence_id = ANY(%(ids)s) AND part.is_test IS NOT TRUE
+                ), credited AS (
+                    SELECT sequence_id, credited_lead_id,
+                           bool_or(is_opportunity) AS is_opportunity,
+                           bool_or(is_won) AS is_won,
+                           max(expected_revenue) AS expected_revenue
+                      FROM part GROUP BY sequence_id, credited_lead_id
+                )
+                SELECT part.sequence_id, %(columns)s,
+                       (SELECT COUNT(*) FROM credited c
+                         WHERE c.sequence_id = part.sequence_id AND c.is_opportunity
+                       ) AS opportunity,
+                       (SELECT COUNT(*) FROM credited c
+                         WHERE c.sequence_id = part.sequence_id AND c.is_won) AS won,
+                       (SELECT SUM(c.expected_revenue) FROM credited c
+                         WHERE c.sequence_id = part.sequence_id AND c.is_won
+                       ) AS won_revenue
+                  FROM part GROUP BY part.sequence_id
+                """,
+                opportunity=OPPORTUNITY_SQL,
+                won=WON_SQL,
+                ids=sequence_ids,
+                columns=columns,
+            )
+        )
+        return {row.pop("sequence_id"): row for row in rows}
+
+    def _get_credited_lead_ids(self, won_only=False):
+        """Leads of real participants that became opportunities (or were won)
+        after joining this sequence."""
+        self.ensure_one()
+        self.env["crm.nurture.participant"].flush_model()
+        self.env["crm.lead"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT lead.id
+                  FROM crm_nurture_participant part
+                  JOIN crm_lead lead ON lead.id = part.lead_id
+                  LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                 WHERE part.sequence_id = %s AND part.is_test IS NOT TRUE AND %s
+                """,
+                self.id,
+                WON_SQL if won_only else OPPORTUNITY_SQL,
+            )
+        )
+        return [row[0] for row in rows]
+
+    # ------------------------------------------------------------------
+    # The lists behind the numbers
+    # ------------------------------------------------------------------
+
+    def action_view_participants(self):
+        """Participants of the sequence; ``nurture_metric`` in the context narrows
+        them to one number of the summary."""
+        self.ensure_one()
+        metric = self.env.context.get("nurture_metric", "participant")
+        domain = PARTICIPANT_METRICS[metric][1]
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mass_mailing_crm_nurture.crm_nurture_participant_action"
+        )
+        action.update(
+            {
+                "name": self.env._("Participants of %(sequence)s", sequence=self.name),
+                "domain": [("sequence_id", "=", self.id), ("is_test", "=", False), *domain],
+                "context": {"create": False, "search_default_group_by_state": metric == "participant"},
+            }
+        )
+        return action
+
+    def action_view_opportunities(self):
+        self.ensure_one()
+        won_only = self.env.context.get("nurture_metric") == "won"
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Won") if won_only else self.env._("Opportunities"),
+            "res_model": "crm.lead",
+            "view_mode": "list,kanban,form",
+            "domain": [("id", "in", self._get_credited_lead_ids(won_only=won_only))],
+            "context": {"create": False, "active_test": False},
+        }

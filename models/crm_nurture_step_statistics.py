@@ -1,0 +1,142 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+from odoo.tools import SQL, float_round
+
+# Each number of a step, as a condition on its traces (SQL, for the counts) and as
+# a domain on the same traces (for the list of participants behind the number).
+# Email numbers follow Odoo's mailing statistics: "opened" counts opened and
+# replied emails (a click marks the email opened), "sent" the emails that left.
+STEP_METRICS = {
+    "scheduled": (
+        SQL("trace.state = 'scheduled'"),
+        [("state", "=", "scheduled")],
+    ),
+    "done": (
+        SQL("trace.state = 'done'"),
+        [("state", "=", "done")],
+    ),
+    "skipped": (
+        SQL("trace.state IN ('skipped', 'cancelled')"),
+        [("state", "in", ("skipped", "cancelled"))],
+    ),
+    "failed": (
+        SQL("trace.state = 'failed'"),
+        [("state", "=", "failed")],
+    ),
+    "sent": (
+        SQL("mail.sent_datetime IS NOT NULL"),
+        [("mailing_trace_id.sent_datetime", "!=", False)],
+    ),
+    "opened": (
+        SQL("mail.trace_status IN ('open', 'reply')"),
+        [("mailing_trace_id.trace_status", "in", ("open", "reply"))],
+    ),
+    "ignored": (
+        SQL("mail.trace_status = 'sent'"),
+        [("mailing_trace_id.trace_status", "=", "sent")],
+    ),
+    "clicked": (
+        SQL("mail.links_click_datetime IS NOT NULL"),
+        [("mailing_trace_id.links_click_datetime", "!=", False)],
+    ),
+    "replied": (
+        SQL("mail.trace_status = 'reply'"),
+        [("mailing_trace_id.trace_status", "=", "reply")],
+    ),
+    "bounced": (
+        SQL("mail.trace_status = 'bounce'"),
+        [("mailing_trace_id.trace_status", "=", "bounce")],
+    ),
+}
+
+
+class CrmNurtureStep(models.Model):
+    """Live numbers of a step, test runs left out, each one click away from the
+    participants behind it."""
+
+    _inherit = "crm.nurture.step"
+
+    scheduled_count = fields.Integer(
+        string="Scheduled", compute="_compute_statistics", help="Participants waiting for it."
+    )
+    done_count = fields.Integer(string="Done", compute="_compute_statistics")
+    skipped_count = fields.Integer(
+        string="Skipped",
+        compute="_compute_statistics",
+        help="Branch not taken, or the participation ended before the step.",
+    )
+    failed_count = fields.Integer(string="Failed", compute="_compute_statistics")
+    sent_count = fields.Integer(string="Sent", compute="_compute_statistics")
+    opened_count = fields.Integer(string="Opened", compute="_compute_statistics")
+    ignored_count = fields.Integer(
+        string="Ignored",
+        compute="_compute_statistics",
+        help="Delivered, neither opened nor clicked.",
+    )
+    clicked_count = fields.Integer(string="Clicked", compute="_compute_statistics")
+    replied_count = fields.Integer(string="Replied", compute="_compute_statistics")
+    bounced_count = fields.Integer(string="Bounced", compute="_compute_statistics")
+    opened_ratio = fields.Float(string="Opened (%)", compute="_compute_statistics")
+    clicked_ratio = fields.Float(string="Clicked (%)", compute="_compute_statistics")
+    ignored_ratio = fields.Float(string="Ignored (%)", compute="_compute_statistics")
+
+    def _compute_statistics(self):
+        counts = self._read_statistics()
+        for step in self:
+            values = counts.get(step._origin.id, {})
+            values = {metric: values.get(metric, 0) for metric in STEP_METRICS}
+            step.update({f"{metric}_count": count for metric, count in values.items()})
+            sent = values["sent"] or 1
+            step.opened_ratio = float_round(100.0 * values["opened"] / sent, 2)
+            step.clicked_ratio = float_round(100.0 * values["clicked"] / sent, 2)
+            step.ignored_ratio = float_round(100.0 * values["ignored"] / sent, 2)
+
+    def _read_statistics(self):
+        """Step id -> metric -> number of real participants, in one query."""
+        step_ids = [step_id for step_id in self._origin.ids if step_id]
+        if not step_ids:
+            return {}
+        self.env["crm.nurture.trace"].flush_model()
+        self.env["mailing.trace"].flush_model()
+        columns = SQL(", ").join(
+            SQL("COUNT(*) FILTER (WHERE %s) AS %s", condition, SQL.identifier(metric))
+            for metric, (condition, _domain) in STEP_METRICS.items()
+        )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT trace.step_id, %s
+                  FROM crm_nurture_trace trace
+                  LEFT JOIN mailing_trace mail ON mail.id = trace.mailing_trace_id
+                 WHERE trace.step_id = ANY(%s) AND trace.is_test IS NOT TRUE
+                 GROUP BY trace.step_id
+                """,
+                columns,
+                step_ids,
+            )
+        )
+        return {row.pop("step_id"): row for row in rows}
+
+    def _get_participant_domain(self, metric):
+        """The real participants counted in ``metric`` of this step."""
+        self.ensure_one()
+        trace_domain = [("step_id", "=", self.id), *STEP_METRICS[metric][1]]
+        return [("is_test", "=", False), ("trace_ids", "any", trace_domain)]
+
+    def action_view_participants(self, metric=None):
+        """The participants behind one number of the step (``metric``, or the
+        ``nurture_metric`` of the context for buttons)."""
+        self.ensure_one()
+        metric = metric or self.env.context.get("nurture_metric", "done")
+        if metric not in STEP_METRICS:
+            raise ValueError(f"Unknown step metric {metric!r}")
+        label = self._fields[f"{metric}_count"]._description_string(self.env)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("%(step)s: %(metric)s", step=self.name, metric=label),
+            "res_model": "crm.nurture.participant",
+            "view_mode": "list,kanban,form",
+            "domain": self._get_participant_domain(metric),
+            "context": {"create": False},
+        }
