@@ -41,6 +41,7 @@
         "web.assets_backend": [
             "mass_mailing_crm_nurture/static/src/js/*.js",
             "mass_mailing_crm_nurture/static/src/components/**/*",
+            "mass_mailing_crm_nurture/static/src/scss/*.scss",
         ],
         "web.assets_tests": [
             "mass_mailing_crm_nurture/static/src/tests/tours/*.js",

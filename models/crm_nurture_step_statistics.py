@@ -137,6 +137,8 @@ class CrmNurtureStep(models.Model):
             "name": self.env._("%(step)s: %(metric)s", step=self.name, metric=label),
             "res_model": "crm.nurture.participant",
             "view_mode": "list,kanban,form",
+            # Called from the flow picture too, where no server cleans the action.
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
             "domain": self._get_participant_domain(metric),
             "context": {"create": False},
         }

@@ -1,0 +1,184 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.tests import tagged
+
+from .common_nurture import NurtureSequenceCommon
+
+
+@tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
+class TestNurtureStatistics(NurtureSequenceCommon):
+    """The cockpit's numbers against a hand-counted run of the restock flow:
+
+    ann opens week 1, bob clicks it (and gets the "clicked" branch at once, then
+    is converted and won), cid replies, dan bounces (and leaves), eve ignores it.
+    A test run on ann's lead walks the flow alongside and counts nowhere.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dan, cls.eve = cls.make_leads(["dan", "eve"])
+        cls.ann, cls.bob, cls.cid = cls.leads
+        cls.all_leads = cls.leads | cls.dan | cls.eve
+        cls.bob.write({"type": "lead", "expected_revenue": 1200})
+        # An opportunity since before the sequence: not the sequence's doing.
+        cls.cid.write({"type": "opportunity", "expected_revenue": 500})
+
+    def run_hand_counted_flow(self):
+        self.start_with(self.all_leads)
+        self.assertEqual(self.process(self.T0), 5)
+        self.cid.date_conversion = self.T0 - self.days(10)
+        week1 = self.week1.mailing_id
+        with self.at(self.T0 + self.days(1)):
+            self.gateway_mail_trace_open(week1, self.ann)
+            self.gateway_mail_trace_click(week1, self.bob, "teapot")
+            self.gateway_mail_trace_reply(week1, self.cid)
+            self.gateway_mail_trace_bounce(week1, self.dan)
+        self.assertEqual(self.process(self.T0 + self.days(1)), 1)  # bob: clicked branch
+        with self.at(self.T0 + self.days(3)):
+            self.bob.convert_opportunity(self.env["res.partner"])
+            self.bob.action_set_won()
+        # ann, cid, eve: "not clicked" runs, "clicked" cancelled; dan bounced: he
+        # leaves at his first due step, which cancels his second before its turn.
+        self.assertEqual(self.process(self.T0 + self.days(7)), 7)
+        # bob's last call: he is won, he succeeds instead.
+        self.assertEqual(self.process(self.T0 + self.days(8)), 1)
+        self.env.invalidate_all()
+
+    def start_test_run(self):
+        wizard = (
+            self.env["crm.nurture.test.wizard"]
+            .with_user(self.user_editor)
+            .create(
+                {
+                    "sequence_id": self.sequence.id,
+                    "lead_id": self.ann.id,
+                    "email": "tester@example.com",
+                }
+            )
+        )
+        with self.mock_mail_gateway():
+            participant = wizard._start_test()
+            participant = participant.with_user(self.user_editor)
+            participant.action_test_run_next_step()
+            participant.action_test_simulate_click()
+            participant.action_test_run_next_step()
+        return participant
+
+    def test_step_numbers_hand_counted(self):
+        self.run_hand_counted_flow()
+        test_run = self.start_test_run()
+        self.assertEqual(test_run.state, "completed", "the test run went through")
+        expected = {
+            # scheduled, done, skipped, sent, opened, ignored, clicked, replied, bounced
+            self.week1: (0, 5, 0, 5, 3, 1, 1, 1, 1),
+            self.week2_clicked: (0, 1, 4, 1, 0, 1, 0, 0, 0),
+            self.week2_ignored: (0, 3, 2, 3, 0, 3, 0, 0, 0),
+            self.week3[0]: (3, 0, 0, 0, 0, 0, 0, 0, 0),
+            self.week3[1]: (0, 0, 1, 0, 0, 0, 0, 0, 0),
+        }
+        metrics = (
+            "scheduled", "done", "skipped", "sent", "opened", "ignored", "clicked",
+            "replied", "bounced",
+        )
+        Participant = self.env["crm.nurture.participant"]
+        for step, numbers in expected.items():
+            step = step.with_user(self.user_manager)
+            self.assertEqual(
+                tuple(step[f"{metric}_count"] for metric in metrics), numbers, step.name
+            )
+            # The list behind each number holds exactly the participants counted.
+            for metric, number in zip(metrics, numbers, strict=True):
+                action = step.action_view_participants(metric)
+                self.assertEqual(
+                    Participant.search_count(action["domain"]), number, f"{step.name} {metric}"
+                )
+        self.assertEqual(self.week1.opened_ratio, 60.0)
+        self.assertEqual(self.week1.clicked_ratio, 20.0)
+        self.assertEqual(self.week1.ignored_ratio, 20.0)
+        behind = {
+            "clicked": self.bob,
+            "replied": self.cid,
+            "bounced": self.dan,
+            "ignored": self.eve,
+        }
+        for metric, lead in behind.items():
+            domain = self.week1.action_view_participants(metric)["domain"]
+            self.assertEqual(Participant.search(domain).lead_id, lead, metric)
+
+    def test_sequence_summary_hand_counted(self):
+        self.run_hand_counted_flow()
+        self.start_test_run()
+        sequence = self.sequence.with_user(self.user_manager)
+        self.assertEqual(
+            (
+                sequence.participant_count,
+                sequence.running_count,
+                sequence.completed_count,
+                sequence.succeeded_count,
+                sequence.exited_count,
+            ),
+            (5, 3, 0, 1, 1),
+        )
+        self.assertEqual(sequence.success_rate, 20.0)
+        # bob was converted and won after joining; cid was an opportunity before.
+        self.assertEqual(sequence.opportunity_count, 1)
+        self.assertEqual(sequence.won_count, 1)
+        self.assertEqual(sequence.won_revenue, 1200)
+        opportunities = sequence.action_view_opportunities()
+        self.assertEqual(self.env["crm.lead"].search(opportunities["domain"]), self.bob)
+        running = sequence.with_context(nurture_metric="running").action_view_participants()
+        self.assertEqual(
+            self.env["crm.nurture.participant"].search(running["domain"]).lead_id,
+            self.ann | self.cid | self.eve,
+        )
+        self.assertEqual(self.participant(self.dan).exit_reason, "bounced")
+
+    def test_lead_joining_twice_credited_once(self):
+        self.sequence.reenroll = "after_finish"
+        self.bob.write({"type": "opportunity", "date_conversion": self.T0 - self.days(1)})
+        self.start_with(self.bob)
+        self.participant(self.bob)._exit("removed")
+        with self.at(self.T0 + self.days(1)):
+            self.sequence._enroll_leads(self.bob)
+        with self.at(self.T0 + self.days(2)):
+            self.bob.action_set_won()
+        self.assertEqual(self.sequence.participant_count, 2)
+        self.assertEqual(self.sequence.won_count, 1)
+        self.assertEqual(self.sequence.won_revenue, 1200)
+
+    def test_funnel(self):
+        self.run_hand_counted_flow()
+        self.start_test_run()
+        groups = self.env["crm.nurture.funnel.report"]._read_group(
+            [("sequence_id", "=", self.sequence.id)], ["level"], ["__count"]
+        )
+        # Everyone joined and got week 1; ann, cid, eve and bob a week-2 email;
+        # nobody reached week 3 yet (bob succeeded before it).
+        self.assertEqual(dict(groups), {0: 5, 1: 5, 2: 4})
+
+    def test_flow_picture(self):
+        self.run_hand_counted_flow()
+        flow = self.sequence.with_user(self.user_editor).flow_data
+        boxes = {box["id"]: box for box in flow["steps"]}
+        self.assertEqual(set(boxes), set(self.sequence.step_ids.ids))
+        root = boxes[self.week1.id]
+        self.assertFalse(root["parent_key"])
+        self.assertEqual(root["when"], "At start")
+        self.assertEqual(
+            root["stats"],
+            {"scheduled": 0, "done": 5, "sent": 5, "opened": 3, "clicked": 1, "replied": 1},
+        )
+        clicked = boxes[self.week2_clicked.id]
+        self.assertEqual(clicked["parent_key"], str(self.week1.id))
+        self.assertEqual(clicked["when"], "Email clicked, within 7 days")
+        self.assertEqual(clicked["branch"], "positive")
+        ignored = boxes[self.week2_ignored.id]
+        self.assertEqual(ignored["when"], "Email not clicked, after 7 days")
+        self.assertEqual(ignored["branch"], "negative")
+        self.assertEqual(boxes[self.week3[0].id]["when"], "7 days later")
+        self.assertEqual(boxes[self.week3[0].id]["stats"]["scheduled"], 3)
+        self.assertEqual(
+            [metric["name"] for metric in flow["metrics"]],
+            ["scheduled", "done", "sent", "opened", "clicked", "replied"],
+        )
