@@ -7,6 +7,8 @@
    <= 1.2).
 2. A scheduled run with nothing due, on an empty history and on a history of 1M
    finished step traces (generated with SQL); goal: near-constant time.
+3. The cockpit of that sequence (100k participants, 1M step traces): the summary
+   and the flow picture the form shows, and the funnel report.
 
 Generated data is committed (run it on a throwaway database, as
 ``tools/benchmark`` does). Usage: bench_nurture.py -c ODOO_CONF -d DATABASE
@@ -112,6 +114,28 @@ def bench_idle(env, history, stamp):
     print(f"idle scheduled run (nothing due): {total} step traces in the database")
     print(f"  on an empty history  {before * 1000:8.1f} ms")
     print(f"  on that history      {after * 1000:8.1f} ms   (goal: near-constant)")
+    bench_cockpit(env, sequence, len(participant_ids), total)
+
+
+def bench_cockpit(env, sequence, participants, traces):
+    def summary_and_flow():
+        env.invalidate_all()
+        return timed(lambda: (sequence.success_rate, sequence.won_revenue, sequence.flow_data))
+
+    def funnel():
+        return timed(
+            lambda: env["crm.nurture.funnel.report"]._read_group(
+                [("sequence_id", "=", sequence.id)], ["level"], ["__count"]
+            )
+        )
+
+    t_form, (_rate, _revenue, flow) = min(summary_and_flow() for _ in range(3))
+    t_funnel, levels = min(funnel() for _ in range(3))
+    assert sum(box["stats"]["done"] for box in flow["steps"]) == participants * 10
+    assert dict(levels)[0] == participants
+    print(f"cockpit of a sequence with {participants} participants, {traces} step traces")
+    print(f"  summary + flow picture (form)  {t_form * 1000:8.1f} ms")
+    print(f"  funnel report                  {t_funnel * 1000:8.1f} ms")
 
 
 def main():
