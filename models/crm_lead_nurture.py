@@ -23,7 +23,11 @@ class CrmLead(models.Model):
         counts = dict(
             self.env["crm.nurture.participant"]
             .sudo()
-            ._read_group([("lead_id", "in", self.ids)], ["lead_id"], ["__count"])
+            ._read_group(
+                [("lead_id", "in", self.ids), ("is_test", "=", False)],
+                ["lead_id"],
+                ["__count"],
+            )
         )
         for lead in self:
             lead.nurture_participant_count = counts.get(lead, 0)
@@ -61,6 +65,6 @@ class CrmLead(models.Model):
             "name": self.env._("Nurture Sequences"),
             "res_model": "crm.nurture.participant",
             "view_mode": "list,form",
-            "domain": [("lead_id", "=", self.id)],
+            "domain": [("lead_id", "=", self.id), ("is_test", "=", False)],
             "context": {"create": False},
         }

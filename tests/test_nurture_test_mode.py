@@ -112,6 +112,8 @@ class TestNurtureTestMode(NurtureSequenceCommon):
         self.assertEqual(self.sequence.participant_count, 1)
         self.assertEqual(self.sequence.participant_ids.lead_id, ann)
         self.assertEqual(self.sequence.test_participant_ids, run)
+        ann.invalidate_recordset()
+        self.assertEqual(ann.nurture_participant_count, 1, "the lead shows its real run only")
 
     def test_a_test_run_never_keeps_a_lead_out(self):
         ann = self.leads[0]
