@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Email Marketing: CRM Nurture",
-    "summary": "Count tags on leads, expire them, and win lost leads back "
-    "with email marketing",
+    "summary": "Tag counters and lifetimes, lost-lead reactivation, recurring "
+    "campaigns and nurture sequences for CRM leads",
     "version": "18.0.1.0.0",
     "category": "Marketing/Email Marketing",
     "license": "LGPL-3",
