@@ -3,6 +3,8 @@
 from odoo import fields, models
 from odoo.tools import SQL, float_round
 
+from .crm_nurture_step_statistics import count_columns
+
 # Participation numbers of a sequence, as SQL conditions on its participants
 # ("part") and their leads ("lead", "stage"), and as domains for the lists behind
 # the smart buttons. Opportunities and won deals count when they happened after
@@ -83,10 +85,7 @@ class CrmNurtureSequence(models.Model):
             return {}
         self.env["crm.nurture.participant"].flush_model()
         self.env["crm.lead"].flush_model()
-        columns = SQL(", ").join(
-            SQL("COUNT(*) FILTER (WHERE %s) AS %s", condition, SQL.identifier(metric))
-            for metric, (condition, _domain) in PARTICIPANT_METRICS.items()
-        )
+        columns = count_columns(PARTICIPANT_METRICS)
         rows = self.env.execute_query_dict(
             SQL(
                 """

@@ -51,6 +51,15 @@ STEP_METRICS = {
 }
 
 
+def count_columns(metrics):
+    """One ``COUNT(*) FILTER (WHERE condition) AS metric`` per metric of
+    ``metrics`` (metric -> (SQL condition, domain)): all numbers in one pass."""
+    return SQL(", ").join(
+        SQL("COUNT(*) FILTER (WHERE %s) AS %s", condition, SQL.identifier(metric))
+        for metric, (condition, _domain) in metrics.items()
+    )
+
+
 class CrmNurtureStep(models.Model):
     """Live numbers of a step, test runs left out, each one click away from the
     participants behind it."""
@@ -99,10 +108,7 @@ class CrmNurtureStep(models.Model):
             return {}
         self.env["crm.nurture.trace"].flush_model()
         self.env["mailing.trace"].flush_model()
-        columns = SQL(", ").join(
-            SQL("COUNT(*) FILTER (WHERE %s) AS %s", condition, SQL.identifier(metric))
-            for metric, (condition, _domain) in STEP_METRICS.items()
-        )
+        columns = count_columns(STEP_METRICS)
         rows = self.env.execute_query_dict(
             SQL(
                 """
