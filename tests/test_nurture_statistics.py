@@ -182,3 +182,35 @@ class TestNurtureStatistics(NurtureSequenceCommon):
             [metric["name"] for metric in flow["metrics"]],
             ["scheduled", "done", "sent", "opened", "clicked", "replied"],
         )
+
+    def test_participant_reports(self):
+        """Participants group by status, step, exit reason and enrollment date, in
+        every view the cockpit offers; test runs are filtered out by default."""
+        self.run_hand_counted_flow()
+        self.start_test_run()
+        Participant = self.env["crm.nurture.participant"].with_user(self.user_editor)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mass_mailing_crm_nurture.crm_nurture_participant_action"
+        )
+        views = Participant.get_views([(False, mode) for mode in action["view_mode"].split(",")])
+        self.assertEqual(set(views["views"]), {"list", "kanban", "pivot", "graph", "form"})
+        real = [("sequence_id", "=", self.sequence.id), ("is_test", "=", False)]
+        by_state = dict(Participant._read_group(real, ["state"], ["__count"]))
+        self.assertEqual(by_state, {"running": 3, "succeeded": 1, "exited": 1})
+        by_step = dict(Participant._read_group(real, ["current_step_id"], ["__count"]))
+        self.assertEqual(by_step, {self.week2_clicked: 1, self.week2_ignored: 3, self.week1: 1})
+        by_reason = dict(
+            Participant._read_group(real + [("state", "=", "exited")], ["exit_reason"], ["__count"])
+        )
+        self.assertEqual(by_reason, {"bounced": 1})
+        by_week = Participant._read_group(real, ["date_enrolled:week"], ["__count"])
+        self.assertEqual([count for _week, count in by_week], [5])
+        self.assertEqual(
+            Participant.search_count([("sequence_id", "=", self.sequence.id)]), 6
+        )
+        self.assertEqual(
+            Participant.search_count(
+                [("sequence_id", "=", self.sequence.id), ("is_test", "=", True)]
+            ),
+            1,
+        )
