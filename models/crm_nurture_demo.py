@@ -7,25 +7,29 @@ from odoo import api, models
 from .crm_nurture_step import NEGATIVE_TRIGGERS
 
 # Where each demo participant stands, in days relative to the installation:
-# (enrolled, [(step key, done, opened, clicked)], {branch not taken: day}), the
-# steps still to come being scheduled after the last one. Nothing is due at
+# (enrolled, [(step key, done, opened, clicked)], {branch not taken: day}, day the
+# lead came back or None), the steps still to come being scheduled after the last
+# one. Nothing is due at
 # installation: the first real run of the scheduled action sends nothing, the
 # next steps leave in the coming days.
 DEMO_PATHS = [
     # clicked the first email, got the nudge, last call in two days
-    (-6, [("week1", -6, -5, -5), ("week2_clicked", -5, -4, None)], {"week2_ignored": -5}),
+    (-6, [("week1", -6, -5, -5), ("week2_clicked", -5, -4, None)], {"week2_ignored": -5}, None),
     # opened the first email without clicking: reminded, last call in five days
-    (-9, [("week1", -9, -8, None), ("week2_ignored", -2, None, None)], {"week2_clicked": -2}),
+    (-9, [("week1", -9, -8, None), ("week2_ignored", -2, None, None)], {"week2_clicked": -2}, None),
     # received the first email three days ago, has not opened it yet
-    (-3, [("week1", -3, None, None)], {}),
+    (-3, [("week1", -3, None, None)], {}, None),
     # went through the three weeks
     (
         -15,
         [("week1", -15, -14, None), ("week2_ignored", -8, -7, -7), ("week3_ignored", -1, None, None)],
         {"week2_clicked": -8},
+        None,
     ),
     # joined yesterday, opened at once
-    (-1, [("week1", -1, -1, None)], {}),
+    (-1, [("week1", -1, -1, None)], {}, None),
+    # clicked, got the nudge, and came back (the lead was reopened): succeeded
+    (-12, [("week1", -12, -11, -11), ("week2_clicked", -11, -10, -10)], {"week2_ignored": -11}, -9),
 ]
 # The steps of the restock template, by key.
 RESTOCK_STEPS = {
@@ -84,7 +88,7 @@ class CrmNurtureSequence(models.Model):
         return steps
 
     def _demo_add_participant(self, lead, path, steps, now):
-        enrolled, done, not_taken = path
+        enrolled, done, not_taken, reopened = path
         day = lambda offset: now + timedelta(days=offset)  # noqa: E731
         participant = self.env["crm.nurture.participant"].create(
             {"sequence_id": self.id, "lead_id": lead.id, "date_enrolled": day(enrolled)}
@@ -135,6 +139,18 @@ class CrmNurtureSequence(models.Model):
         if not last_step.child_ids:
             values.update(state="completed", date_done=day(done[-1][1]))
         participant.write(values)
+        if reopened:
+            self._demo_reopen(participant, day(reopened))
+
+    def _demo_reopen(self, participant, when):
+        """The lead came back: it is open again, and the participant succeeded at its
+        next step, which did not run."""
+        lead = participant.lead_id
+        lead.action_unarchive()
+        lead.write({"date_reactivated": when})
+        checked = min(participant.trace_ids.filtered(lambda t: t.state == "scheduled").mapped("scheduled_date"))
+        participant._succeed()
+        participant.write({"date_succeeded": checked, "date_done": checked})
 
     def _demo_add_email(self, trace, lead, sent, opened, clicked):
         mailing = trace.step_id.mailing_id

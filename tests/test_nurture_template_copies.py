@@ -83,6 +83,9 @@ class TestNurtureTemplates(NurtureSequenceCommon):
         self.assertGreaterEqual(demo.participant_count, 6)
         self.assertGreaterEqual(len(demo.participant_ids.current_step_id), 3)
         self.assertEqual(demo.exited_count, 1)
+        # One lead came back after clicking: a success, and an opportunity again.
+        self.assertEqual(demo.succeeded_count, 1)
+        self.assertEqual(demo.opportunity_count, 1)
         self.assertEqual(
             demo.participant_ids.filtered(lambda p: p.state == "exited").exit_reason, "optout"
         )
