@@ -129,9 +129,7 @@ class CrmNurtureParticipant(models.Model):
         exits = {"optout": self.filtered(lambda p: p.lead_id in blacklisted)}
         remaining = self - exits["optout"]
         if step.trigger != "bounced":
-            exits["bounced"] = remaining.filtered(
-                lambda p: p.last_mailing_trace_id.trace_status == "bounce"
-            )
+            exits["bounced"] = remaining.filtered(lambda p: p._last_email_bounced())
             remaining -= exits["bounced"]
         # A test runs on the lead its tester chose, matching or not.
         remaining = remaining.filtered(lambda p: not p.is_test)
@@ -148,6 +146,14 @@ class CrmNurtureParticipant(models.Model):
         if not checks:
             return self.browse()
         return self.filtered(lambda p: any(check(p) for check in checks))
+
+    def _last_email_bounced(self):
+        self.ensure_one()
+        if self.is_test:
+            emails = self.trace_ids.filtered(lambda t: t.state == "done" and t.step_id.action == "email")
+            last = emails.sorted(lambda t: (t.date_done, t.id))[-1:]
+            return bool(last.test_bounced)
+        return self.last_mailing_trace_id.trace_status == "bounce"
 
     def _has_email_event(self, event):
         """Whether one of the emails of this participation was opened, clicked,

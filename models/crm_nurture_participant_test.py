@@ -11,11 +11,13 @@ SIMULATED_FLAGS = {
     "open": {"test_opened": True},
     "click": {"test_opened": True, "test_clicked": True},
     "reply": {"test_opened": True, "test_replied": True},
+    "bounce": {"test_bounced": True},
 }
 REACTIONS = {
     "open": ("opened", "not_opened"),
     "click": ("clicked", "not_clicked"),
     "reply": ("replied", "not_replied"),
+    "bounce": ("bounced", None),
 }
 
 
@@ -52,6 +54,10 @@ class CrmNurtureParticipant(models.Model):
     def action_test_simulate_reply(self):
         self._check_test_access()
         self.sudo()._test_simulate("reply")
+
+    def action_test_simulate_bounce(self):
+        self._check_test_access()
+        self.sudo()._test_simulate("bounce")
 
     def action_test_end(self):
         self._check_test_access()
@@ -91,8 +97,9 @@ class CrmNurtureParticipant(models.Model):
             participant._test_execute(scheduled.filtered(lambda t: t.scheduled_date == first))
 
     def _test_simulate(self, event):
-        """As if the last email of the run had been opened, clicked or replied to:
-        the branch waiting for it runs now, its opposite is cancelled."""
+        """As if the last email of the run had been opened, clicked, replied to or
+        bounced: the branch waiting for it runs now, its opposite is cancelled (a
+        bounced participant leaves at its next step, as a real one)."""
         for participant in self:
             email = participant._get_last_test_email()
             email.write(SIMULATED_FLAGS[event])

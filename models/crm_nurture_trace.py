@@ -65,6 +65,7 @@ class CrmNurtureTrace(models.Model):
     test_opened = fields.Boolean(string="Opened (Test)", readonly=True)
     test_clicked = fields.Boolean(string="Clicked (Test)", readonly=True)
     test_replied = fields.Boolean(string="Replied (Test)", readonly=True)
+    test_bounced = fields.Boolean(string="Bounced (Test)", readonly=True)
 
     _sql_constraints = [
         (
@@ -284,6 +285,7 @@ class CrmNurtureTrace(models.Model):
                 "open": self.test_opened or self.test_clicked or self.test_replied,
                 "click": self.test_clicked,
                 "reply": self.test_replied,
+                "bounce": self.test_bounced,
             }.get(event, False)
         return bool(
             self.mailing_trace_id and self.mailing_trace_id._nurture_event_happened(event)

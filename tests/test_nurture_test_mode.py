@@ -98,6 +98,32 @@ class TestNurtureTestMode(NurtureSequenceCommon):
         self.assertTrue(last.test_replied and last.test_opened)
         self.assertFalse(last.test_clicked)
 
+    def test_simulated_bounce(self):
+        """The "bounced" branch runs at once; the participant then leaves at its
+        next step, as a real one whose email bounced."""
+        call = self.env["crm.nurture.step"].create(
+            {
+                "sequence_id": self.sequence.id,
+                "name": "Email bounced: call",
+                "parent_id": self.week1.id,
+                "trigger": "bounced",
+                "delay": 7,
+                "action": "activity",
+            }
+        )
+        with self.at(self.T0):
+            run = self.start_test()
+        with self.at(self.T0), self.mock_mail_gateway():
+            run.action_test_run_next_step()
+            run.action_test_simulate_bounce()
+        self.assertEqual(self.done_steps(run), self.week1 | call)
+        self.assertEqual(run.lead_id.activity_ids.summary, "Email bounced: call")
+        self.assertEqual(run.state, "running")
+        with self.at(self.T0), self.mock_mail_gateway():
+            run.action_test_run_next_step()
+        self.assertEqual((run.state, run.exit_reason), ("exited", "bounced"))
+        self.assertEqual(self.done_steps(run), self.week1 | call)
+
     def test_scheduled_action_leaves_test_runs_alone(self):
         ann = self.leads[0]
         self.start_with(ann)
