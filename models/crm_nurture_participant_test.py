@@ -39,6 +39,26 @@ class CrmNurtureParticipant(models.Model):
     # Actions of the test form
     # ------------------------------------------------------------------
 
+    def action_open_test_run(self):
+        """The test run in its own form, with its buttons."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Test Run"),
+            "res_model": "crm.nurture.participant",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "mass_mailing_crm_nurture.crm_nurture_participant_view_form_test"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "current",
+        }
+
     def action_test_run_next_step(self):
         self._check_test_access()
         self.sudo()._test_run_next_step()

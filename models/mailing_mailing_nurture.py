@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools.misc import file_open
 
 NURTURE_KEY = "nurture_trace_by_lead"
@@ -16,6 +17,39 @@ class MailingMailing(models.Model):
     nurture_step_ids = fields.One2many(
         comodel_name="crm.nurture.step", inverse_name="mailing_id", string="Nurture Steps"
     )
+    nurture_sequence_id = fields.Many2one(
+        comodel_name="crm.nurture.sequence",
+        string="Nurture Sequence",
+        compute="_compute_nurture_sequence_id",
+        help="The sequence whose step sends this email, to its participants only.",
+    )
+
+    @api.depends("nurture_step_ids.sequence_id")
+    def _compute_nurture_sequence_id(self):
+        for mailing in self:
+            mailing.nurture_sequence_id = mailing.nurture_step_ids[:1].sequence_id
+
+    # A step's email leaves as participants reach the step: sending or scheduling
+    # it as a campaign would reach nobody and mark it sent.
+    def action_put_in_queue(self):
+        self._check_not_nurture_step()
+        return super().action_put_in_queue()
+
+    def action_schedule(self):
+        self._check_not_nurture_step()
+        return super().action_schedule()
+
+    def _check_not_nurture_step(self):
+        steps = self.nurture_step_ids
+        if steps:
+            raise UserError(
+                self.env._(
+                    "%(mailing)s is the email of a step of the nurture sequence "
+                    "%(sequence)s: it leaves as participants reach the step.",
+                    mailing=steps[0].mailing_id.subject,
+                    sequence=steps[0].sequence_id.name,
+                )
+            )
 
     def _nurture_send(self, res_ids):
         """Send this step's email to the leads ``res_ids``, inside the caller's

@@ -118,3 +118,16 @@ class TestNurtureRights(NurtureSequenceCommon):
             self.env["crm.nurture.test.wizard"].with_user(marketer).create(
                 {"sequence_id": self.sequence.id, "email": "m@example.com"}
             )
+
+    def test_step_email_is_not_a_campaign(self):
+        """A step's email leaves with its step: sending or scheduling it as a
+        campaign is refused (it would reach nobody and be marked sent)."""
+        mailing = self.week1.mailing_id.with_user(self.user_editor)
+        self.assertEqual(mailing.nurture_sequence_id, self.sequence)
+        for action in ("action_launch", "action_put_in_queue"):
+            with self.assertRaises(UserError, msg=action):
+                getattr(mailing, action)()
+        mailing.schedule_date = "2030-01-01 10:00:00"
+        with self.assertRaises(UserError):
+            mailing.action_schedule()
+        self.assertEqual(mailing.state, "draft")

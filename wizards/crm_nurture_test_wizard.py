@@ -41,18 +41,7 @@ class CrmNurtureTestWizard(models.TransientModel):
 
     def action_start_test(self):
         self.ensure_one()
-        participant = self._start_test()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Test Run"),
-            "res_model": "crm.nurture.participant",
-            "res_id": participant.id,
-            "view_mode": "form",
-            "views": [
-                (self.env.ref("mass_mailing_crm_nurture.crm_nurture_participant_view_form_test").id, "form")
-            ],
-            "target": "current",
-        }
+        return self._start_test().with_env(self.env).action_open_test_run()
 
     def _start_test(self):
         self.env["crm.nurture.participant"]._check_test_access()
