@@ -9,3 +9,8 @@ def post_init_hook(env):
     were counted by ``crm.lead.create`` already, and are left as they are.
     """
     env["crm.lead.tag.stat"]._backfill_existing_tags()
+
+
+def uninstall_hook(env):
+    """The expiry mark is a table of the addon's own making."""
+    env.cr.execute("DROP TABLE IF EXISTS crm_lead_tag_expiry_mark")

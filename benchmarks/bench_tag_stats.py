@@ -61,7 +61,7 @@ def bench_counting(env, n_leads, batch, rounds):
     # Fresh planner statistics, as autovacuum would have them on a live database.
     env.cr.execute("ANALYZE crm_lead")
     env.cr.execute("ANALYZE crm_tag_rel")
-    env.cr.execute("ANALYZE crm_lead_tag_stat")
+    env.cr.execute("ANALYZE crm_lead_tag_count")
 
     def add_remove(tag, ctx):
         for start in range(0, n_leads, batch):
@@ -82,7 +82,7 @@ def bench_counting(env, n_leads, batch, rounds):
         for bucket, tag, ctx in pair:
             bucket.append(timed(lambda tag=tag, ctx=ctx: add_remove(tag, ctx)))
             env.invalidate_all()
-    env.cr.execute("SELECT COUNT(*) FROM crm_lead_tag_stat WHERE tag_id = ANY(%s)", [tags.ids])
+    env.cr.execute("SELECT COUNT(*) FROM crm_lead_tag_count WHERE tag_id = ANY(%s)", [tags.ids])
     stats = env.cr.fetchone()[0]
     assert stats == rounds * n_leads, stats
     c, b = statistics.median(counted), statistics.median(bypassed)
@@ -92,9 +92,10 @@ def bench_counting(env, n_leads, batch, rounds):
     print(f"  ratio             {c / b:8.3f}   (goal <= 1.15)")
 
 
-def bench_expiry(env, new_stats, due, tags_per_lead, label):
-    """Add ``new_stats`` counters, ``due`` of them expired, and expire those beside a
-    bare SQL delete of the same tag links."""
+def bench_expiry(env, new_stats, due, tags_per_lead, label, due_at):
+    """Add ``new_stats`` counters, ``due`` of them expired at ``due_at``, and expire
+    those beside a bare SQL delete of the same tag links. Then expire them for real
+    (committed): the next size has them as history."""
     n_leads = new_stats // tags_per_lead
     leads = make_leads(env, n_leads, "Expiry")
     tags = env["crm.tag"].create(
@@ -113,24 +114,25 @@ def bench_expiry(env, new_stats, due, tags_per_lead, label):
     )
     env.cr.execute(
         """
-        INSERT INTO crm_lead_tag_stat (lead_id, tag_id, add_count, first_added,
-               last_added, is_present, expiry_date)
-        SELECT l, t, 1, %(now)s, %(now)s, TRUE, NULL
+        INSERT INTO crm_lead_tag_count (lead_id, tag_id, add_count, first_added,
+               last_added, expires_on)
+        SELECT l, t, 1, %(now)s, %(now)s,
+               CASE WHEN t = %(tag)s AND l = ANY(%(due)s) THEN %(due_at)s END
           FROM unnest(%(leads)s::int[]) l, unnest(%(tags)s::int[]) t
         """,
-        {"now": now, "leads": leads.ids, "tags": tags.ids},
-    )
-    env.cr.execute(
-        """
-        UPDATE crm_lead_tag_stat SET expiry_date = %s
-         WHERE tag_id = %s AND lead_id = ANY(%s)
-        """,
-        [now - timedelta(days=1), tags[0].id, leads.ids[:due]],
+        {
+            "now": now,
+            "leads": leads.ids,
+            "tags": tags.ids,
+            "tag": tags[0].id,
+            "due": leads.ids[:due],
+            "due_at": due_at,
+        },
     )
     env.cr.execute("ANALYZE crm_lead")
-    env.cr.execute("ANALYZE crm_lead_tag_stat")
+    env.cr.execute("ANALYZE crm_lead_tag_count")
     env.cr.execute("ANALYZE crm_tag_rel")
-    env.cr.execute("SELECT COUNT(*) FROM crm_lead_tag_stat")
+    env.cr.execute("SELECT COUNT(*) FROM crm_lead_tag_count")
     total = env.cr.fetchone()[0]
     # Committed, as on a live database: rows written by the measuring transaction
     # itself would cost foreign-key checks that old rows do not.
@@ -155,8 +157,8 @@ def bench_expiry(env, new_stats, due, tags_per_lead, label):
         for key, fn in order:
             results[key].append(timed(fn))
             env.cr.rollback()
-    # These counters must not be due for the next size.
-    env.cr.execute("UPDATE crm_lead_tag_stat SET expiry_date = NULL WHERE tag_id = %s", [tags[0].id])
+    # Expired for real: history for the next size.
+    expire()
     env.cr.commit()
     bare, exp = min(results["bare"]), min(results["expire"])
     print(f"expiry: {due} due among {total} counters ({n_leads} leads x {tags_per_lead} tags)")
@@ -195,8 +197,12 @@ def main():
         # Expiry data is committed (the database is a throwaway one) and adds up:
         # each size is the total of counters in the table when it is measured.
         done_stats = 0
-        for size in args.sizes:
-            bench_expiry(env, size - done_stats, args.due, args.tags_per_lead, label=size)
+        now = cr.now()
+        for index, size in enumerate(args.sizes):
+            due_at = now - timedelta(days=1) + timedelta(hours=index)
+            bench_expiry(
+                env, size - done_stats, args.due, args.tags_per_lead, label=size, due_at=due_at
+            )
             done_stats = size
 
 

@@ -1,3 +1,4 @@
+from . import crm_lead_tag_count
 from . import crm_lead_tag_stat
 from . import crm_lead
 from . import crm_lead_nurture

@@ -1,6 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 
 from .crm_lead_tag_stat import SKIP_TAG_COUNT
 
@@ -22,34 +22,23 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         # Tags may come from the values, defaults or computes: look at the result.
-        self.env["crm.lead.tag.stat"]._sync_leads(leads, removals=False)
+        if not self.env.context.get(SKIP_TAG_COUNT):
+            self.env["crm.lead.tag.stat"]._record_tag_changes(leads._get_tag_pairs(), set())
         return leads
 
     def write(self, vals):
+        if "tag_ids" not in vals or self.env.context.get(SKIP_TAG_COUNT):
+            return super().write(vals)
+        # The ORM reads the current tags to apply the commands anyway: reading them
+        # first only fills its cache, and the tags after the write are in it too.
+        before = self._get_tag_pairs()
         res = super().write(vals)
-        if "tag_ids" in vals:
-            adds, removes = self._get_tag_command_effects(vals["tag_ids"])
-            self.env["crm.lead.tag.stat"]._sync_leads(
-                self, additions=adds, removals=removes
-            )
+        after = self._get_tag_pairs()
+        self.env["crm.lead.tag.stat"]._record_tag_changes(after - before, before - after)
         return res
 
-    @api.model
-    def _get_tag_command_effects(self, commands):
-        """Whether many2many ``commands`` may add tags, and whether they may remove
-        some: a write that only links tags needs no look for removed ones."""
-        adds = removes = False
-        for command in commands if isinstance(commands, list | tuple) else [None]:
-            if not isinstance(command, list | tuple) or not command:
-                # Plain ids (or anything unexpected) replace the tags: look both ways.
-                return True, True
-            if command[0] in (Command.CREATE, Command.LINK):
-                adds = True
-            elif command[0] in (Command.DELETE, Command.UNLINK, Command.CLEAR):
-                removes = True
-            elif command[0] == Command.SET:
-                adds = removes = True
-        return adds, removes
+    def _get_tag_pairs(self):
+        return {(lead.id, tag_id) for lead in self for tag_id in lead.tag_ids._ids}
 
     def _merge_dependences(self, opportunities):
         res = super()._merge_dependences(opportunities)

@@ -3,48 +3,36 @@
 import logging
 import threading
 
-from psycopg2.extensions import TransactionRollbackError
-
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 _logger = logging.getLogger(__name__)
 
 # Context key: tag changes made under it are not counted. Lead merges use it
 # because they combine the counters themselves; benchmarks use it as the baseline.
 SKIP_TAG_COUNT = "skip_tag_stat_count"
-# Times an expiry batch is selected again after a serialization conflict.
-MAX_BATCH_RETRIES = 5
+# Key of the session lock that keeps expiry runs one at a time.
+EXPIRY_LOCK_KEY = 0x6E757274  # "nurt"
 
 
 class CrmLeadTagStat(models.Model):
-    """How often and how recently a tag was put on a lead.
+    """How often and how recently a tag was put on a lead, whether it is on the
+    lead now, and when it expires or expired. One row per (lead, tag).
 
-    One row per (lead, tag). Rows are maintained by set-based SQL from
-    ``crm.lead.create/write`` (see ``_sync_leads``), never edited by hand:
-    the counter is history, so removing a tag keeps it and adding it back counts +1.
+    A view: counters come from ``crm.lead.tag.count`` (written when a tag is put
+    on a lead, see ``_record_tag_changes``), presence from the link table itself,
+    and expiry from the counter's expiry date and where the expiry job stopped.
+    So removing a tag, by hand or when it expires, writes no counter: the counter
+    is history, adding the tag back counts +1.
     """
 
     _name = "crm.lead.tag.stat"
     _description = "Lead Tag Counter"
+    _auto = False
     _order = "last_added desc, id desc"
     _rec_name = "tag_id"
-    # Bookkeeping rows with their own dates: no create/write stamps, which would
-    # cost two foreign-key checks per counted tag.
-    _log_access = False
 
-    lead_id = fields.Many2one(
-        comodel_name="crm.lead",
-        required=True,
-        readonly=True,
-        ondelete="cascade",
-    )
-    tag_id = fields.Many2one(
-        comodel_name="crm.tag",
-        required=True,
-        readonly=True,
-        ondelete="cascade",
-        index=True,
-    )
+    lead_id = fields.Many2one(comodel_name="crm.lead", readonly=True)
+    tag_id = fields.Many2one(comodel_name="crm.tag", readonly=True)
     add_count = fields.Integer(
         string="Times Added",
         readonly=True,
@@ -53,8 +41,6 @@ class CrmLeadTagStat(models.Model):
         "or when it expires, keeps the count; adding it back counts one more.",
     )
     first_added = fields.Datetime(readonly=True)
-    # Not indexed: every tag write updates it, and segments filter on it together
-    # with the tag, which the (lead, tag) and tag indexes already narrow.
     last_added = fields.Datetime(readonly=True)
     is_present = fields.Boolean(
         string="On the Lead",
@@ -64,110 +50,126 @@ class CrmLeadTagStat(models.Model):
     expiry_date = fields.Datetime(
         string="Expires On",
         readonly=True,
-        # Only present tags with a lifetime have one: the expiry job scans this index.
-        index="btree_not_null",
         help="When the tag will be removed from the lead, from the tag's lifetime. "
         "Empty when the tag never expires or is not on the lead.",
     )
     date_expired = fields.Datetime(
         string="Expired On",
         readonly=True,
-        help="When the tag was last removed from the lead because its lifetime ended. "
-        "Cleared when the tag is added again.",
+        help="When the tag's lifetime ended and it left the lead. Empty while the tag "
+        "is on the lead, and when it was removed by hand.",
     )
     lead_active = fields.Boolean(related="lead_id.active", string="Lead Active")
     lead_user_id = fields.Many2one(related="lead_id.user_id", string="Salesperson")
     lead_company_id = fields.Many2one(related="lead_id.company_id", string="Company")
 
-    _sql_constraints = [
-        (
-            "lead_tag_uniq",
-            "UNIQUE (lead_id, tag_id)",
-            "A lead has one counter per tag.",
-        ),
-        (
-            "add_count_positive",
-            "CHECK (add_count > 0)",
-            "A tag counter starts at one.",
-        ),
-    ]
+    def init(self):
+        self._migrate_stored_counters()
+        self.env["crm.lead.tag.count"].init()  # the expiry mark, first
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            """
+            CREATE VIEW crm_lead_tag_stat AS (
+                SELECT c.id, c.lead_id, c.tag_id, c.add_count, c.first_added,
+                       c.last_added,
+                       rel.lead_id IS NOT NULL AS is_present,
+                       CASE WHEN rel.lead_id IS NOT NULL THEN c.expires_on END
+                           AS expiry_date,
+                       -- Gone, and its expiry passed by the expiry job: expired.
+                       CASE WHEN rel.lead_id IS NULL
+                             AND (c.expires_on, c.id) <= (mark.expired_until, mark.last_id)
+                            THEN c.expires_on END AS date_expired
+                  FROM crm_lead_tag_count c
+                  LEFT JOIN crm_tag_rel rel
+                         ON rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
+                  LEFT JOIN crm_lead_tag_expiry_mark mark ON TRUE
+            )
+            """
+        )
+
+    def _migrate_stored_counters(self):
+        """Counters of the first version were a table under this name."""
+        self.env.cr.execute(
+            "SELECT relkind FROM pg_class WHERE relname = 'crm_lead_tag_stat'"
+        )
+        row = self.env.cr.fetchone()
+        if not row or row[0] != "r":
+            return
+        self.env.cr.execute(
+            """
+            INSERT INTO crm_lead_tag_count (
+                lead_id, tag_id, add_count, first_added, last_added, expires_on)
+            SELECT lead_id, tag_id, add_count, first_added, last_added,
+                   COALESCE(expiry_date, date_expired)
+              FROM crm_lead_tag_stat
+            ON CONFLICT (lead_id, tag_id) DO NOTHING;
+            DROP TABLE crm_lead_tag_stat CASCADE;
+            """
+        )
 
     # ------------------------------------------------------------------
     # Counting
     # ------------------------------------------------------------------
 
     @api.model
-    def _sync_leads(self, leads, additions=True, removals=True):
-        """Bring the counters of ``leads`` in line with the tags they carry now.
+    def _record_tag_changes(self, added, removed):
+        """Count the tags just put on leads, forget the expiry of tags removed by
+        hand. Set-based: at most one statement for each.
 
-        Counters mirror ``crm_tag_rel``: a present counter for every tag on a lead.
-        A tag on the lead without a present counter was just added: count it. A
-        present counter whose tag left the lead was just removed: mark it. So at most
-        one INSERT and one UPDATE per batch of leads, whatever the write's commands
-        (one of them when the commands can only add, or only remove, tags).
-
-        :param additions: look for added tags (not needed when tags were only removed)
-        :param removals: look for removed tags (not needed for new leads, or when tags
-            were only added)
+        :param added: (lead id, tag id) pairs linked by this change
+        :param removed: (lead id, tag id) pairs unlinked by this change
         """
-        if self.env.context.get(SKIP_TAG_COUNT) or not leads:
+        if self.env.context.get(SKIP_TAG_COUNT) or not (added or removed):
             return
         self.env["crm.tag"].flush_model(["lifetime_days"])
-        leads.flush_recordset(["tag_ids"])
-        params = {"now": self.env.cr.now(), "lead_ids": leads.ids}
-        changed = self._count_added_tags(params) if additions else 0
-        if removals:
-            changed += self._mark_removed_tags(params)
-        if changed:
-            self._invalidate_tag_stats()
+        if added:
+            self._count_added_tags(added)
+        # Only tags with a lifetime have an expiry to forget.
+        tags_with_lifetime = set(
+            self.env["crm.tag"].browse({tag_id for _lead_id, tag_id in removed})
+            .filtered("lifetime_days")
+            .ids
+        )
+        removed = [pair for pair in removed if pair[1] in tags_with_lifetime]
+        if removed:
+            self._forget_expiry(removed)
+        self._invalidate_tag_stats()
 
-    def _count_added_tags(self, params):
+    def _count_added_tags(self, pairs):
+        lead_ids, tag_ids = zip(*sorted(pairs), strict=True)
         self.env.cr.execute(
             """
-            INSERT INTO crm_lead_tag_stat (
-                lead_id, tag_id, add_count, first_added, last_added, is_present,
-                expiry_date)
-            SELECT rel.lead_id, rel.tag_id, 1, %(now)s, %(now)s, TRUE,
+            INSERT INTO crm_lead_tag_count (
+                lead_id, tag_id, add_count, first_added, last_added, expires_on)
+            SELECT pair.lead_id, pair.tag_id, 1, %(now)s, %(now)s,
                    CASE WHEN tag.lifetime_days > 0
                         THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END
-              FROM crm_tag_rel rel
-              JOIN crm_tag tag ON tag.id = rel.tag_id
-             WHERE rel.lead_id = ANY(%(lead_ids)s)
-               -- A scalar subquery: one index probe per tag link of these leads.
-               -- As a join, the planner may hash the whole counter table.
-               AND NOT COALESCE((
-                   SELECT stat.is_present FROM crm_lead_tag_stat stat
-                    WHERE stat.lead_id = rel.lead_id AND stat.tag_id = rel.tag_id
-               ), FALSE)
-             ORDER BY rel.lead_id, rel.tag_id
+              FROM unnest(%(lead_ids)s::int[], %(tag_ids)s::int[])
+                   AS pair (lead_id, tag_id)
+              JOIN crm_tag tag ON tag.id = pair.tag_id
             ON CONFLICT (lead_id, tag_id) DO UPDATE SET
-                add_count = crm_lead_tag_stat.add_count + 1,
+                add_count = crm_lead_tag_count.add_count + 1,
                 last_added = EXCLUDED.last_added,
-                is_present = TRUE,
-                expiry_date = EXCLUDED.expiry_date,
-                date_expired = NULL
+                expires_on = EXCLUDED.expires_on
             """,
-            params,
+            {"now": self.env.cr.now(), "lead_ids": list(lead_ids), "tag_ids": list(tag_ids)},
         )
-        return self.env.cr.rowcount
 
-    def _mark_removed_tags(self, params):
+    def _forget_expiry(self, pairs):
+        lead_ids, tag_ids = zip(*pairs, strict=True)
         self.env.cr.execute(
             """
-            UPDATE crm_lead_tag_stat stat
-               SET is_present = FALSE, expiry_date = NULL, date_expired = NULL
-             WHERE stat.lead_id = ANY(%(lead_ids)s)
-               AND stat.is_present
-               AND NOT EXISTS (
-                   SELECT 1 FROM crm_tag_rel rel
-                    WHERE rel.lead_id = stat.lead_id AND rel.tag_id = stat.tag_id)
+            UPDATE crm_lead_tag_count c SET expires_on = NULL
+              FROM unnest(%s::int[], %s::int[]) AS pair (lead_id, tag_id)
+             WHERE c.lead_id = pair.lead_id AND c.tag_id = pair.tag_id
+               AND c.expires_on IS NOT NULL
             """,
-            params,
+            [list(lead_ids), list(tag_ids)],
         )
-        return self.env.cr.rowcount
 
     def _invalidate_tag_stats(self):
         # The SQL above changed rows behind the ORM's back.
+        self.env["crm.lead.tag.count"].invalidate_model()
         self.invalidate_model()
         self.env["crm.lead"].invalidate_model(["tag_stat_ids"])
 
@@ -175,33 +177,30 @@ class CrmLeadTagStat(models.Model):
     def _merge_into(self, head, leads):
         """Combine the counters of ``leads`` into ``head``'s (lead merge).
 
-        Counts add up, the first and last dates span all of them, and the tag is
-        present when any of the merged leads carried it.
+        Counts add up, the first and last dates span all of them; the expiry is
+        that of a lead that carries the tag (the head gets all their tags).
         """
+        self.env.flush_all()
         self.env.cr.execute(
             """
-            INSERT INTO crm_lead_tag_stat (
-                lead_id, tag_id, add_count, first_added, last_added, is_present,
-                expiry_date, date_expired)
-            SELECT %(head)s, tag_id, SUM(add_count), MIN(first_added), MAX(last_added),
-                   BOOL_OR(is_present),
-                   MAX(expiry_date) FILTER (WHERE is_present),
-                   CASE WHEN NOT BOOL_OR(is_present) THEN MAX(date_expired) END
-              FROM crm_lead_tag_stat
-             WHERE lead_id = ANY(%(lead_ids)s)
-             GROUP BY tag_id
+            INSERT INTO crm_lead_tag_count (
+                lead_id, tag_id, add_count, first_added, last_added, expires_on)
+            SELECT %(head)s, c.tag_id, SUM(c.add_count), MIN(c.first_added),
+                   MAX(c.last_added),
+                   COALESCE(MAX(c.expires_on) FILTER (WHERE rel.lead_id IS NOT NULL),
+                            MAX(c.expires_on))
+              FROM crm_lead_tag_count c
+              LEFT JOIN crm_tag_rel rel
+                     ON rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
+             WHERE c.lead_id = ANY(%(lead_ids)s)
+             GROUP BY c.tag_id
             ON CONFLICT (lead_id, tag_id) DO UPDATE SET
                 add_count = EXCLUDED.add_count,
                 first_added = EXCLUDED.first_added,
                 last_added = EXCLUDED.last_added,
-                is_present = EXCLUDED.is_present,
-                expiry_date = EXCLUDED.expiry_date,
-                date_expired = EXCLUDED.date_expired
+                expires_on = EXCLUDED.expires_on
             """,
-            {
-                "head": head.id,
-                "lead_ids": (head | leads).ids,
-            },
+            {"head": head.id, "lead_ids": (head | leads).ids},
         )
         self._invalidate_tag_stats()
 
@@ -212,12 +211,11 @@ class CrmLeadTagStat(models.Model):
         self.env.flush_all()
         self.env.cr.execute(
             """
-            INSERT INTO crm_lead_tag_stat (
-                lead_id, tag_id, add_count, first_added, last_added, is_present,
-                expiry_date)
+            INSERT INTO crm_lead_tag_count (
+                lead_id, tag_id, add_count, first_added, last_added, expires_on)
             SELECT rel.lead_id, rel.tag_id, 1,
                    COALESCE(lead.create_date, %(now)s),
-                   COALESCE(lead.create_date, %(now)s), TRUE,
+                   COALESCE(lead.create_date, %(now)s),
                    CASE WHEN tag.lifetime_days > 0
                         THEN COALESCE(lead.create_date, %(now)s)
                              + tag.lifetime_days * INTERVAL '1 day' END
@@ -233,17 +231,25 @@ class CrmLeadTagStat(models.Model):
 
     @api.model
     def _update_expiry_dates(self, tags):
-        """Re-date the expiry of the present tags ``tags`` from their lifetime."""
-        tags.flush_recordset(["lifetime_days"])
+        """Re-date the expiry of the tags ``tags`` on the leads that carry them, from
+        their lifetime. An expiry moved before where the expiry job stopped moves
+        the job back, so that it is not missed."""
+        self.env.flush_all()
         self.env.cr.execute(
             """
-            UPDATE crm_lead_tag_stat stat
-               SET expiry_date = CASE WHEN tag.lifetime_days > 0
-                   THEN stat.last_added + tag.lifetime_days * INTERVAL '1 day' END
-              FROM crm_tag tag
-             WHERE tag.id = stat.tag_id
-               AND stat.tag_id = ANY(%s)
-               AND stat.is_present
+            WITH redated AS (
+                UPDATE crm_lead_tag_count c
+                   SET expires_on = CASE WHEN tag.lifetime_days > 0
+                       THEN c.last_added + tag.lifetime_days * INTERVAL '1 day' END
+                  FROM crm_tag tag, crm_tag_rel rel
+                 WHERE tag.id = c.tag_id AND c.tag_id = ANY(%s)
+                   AND rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
+             RETURNING c.expires_on
+            )
+            UPDATE crm_lead_tag_expiry_mark
+               SET expired_until = earliest - INTERVAL '1 microsecond', last_id = 0
+              FROM (SELECT MIN(expires_on) AS earliest FROM redated) r
+             WHERE r.earliest <= expired_until
             """,
             [tags.ids],
         )
@@ -262,39 +268,42 @@ class CrmLeadTagStat(models.Model):
     def _expire_tags(self, batch_size=2000):
         """Remove expired tags from leads (active and archived), batch by batch.
 
-        Each batch locks due counters (skipping rows another run holds), deletes
-        their tag links and marks them expired, in a few id-driven statements
-        (see ``_expire_batch``). Fields that
-        depend on the lead's tags are then recomputed as after any tag change.
-        Progress is reported and, outside tests, committed per batch. Work is
-        re-selected from the database each batch, so a run after a crash resumes
-        where the last committed batch ended, and two runs at once share the work
-        without waiting for each other.
+        Counters are taken in expiry order from where the last batch stopped (the
+        expiry mark), their tag links deleted, and the mark moved past them: no
+        counter row is written, and each batch costs the same whatever the number
+        of counters. Progress is reported and, outside tests, the links and the
+        mark are committed together per batch: a run after a crash resumes where
+        the last committed batch ended. One run at a time: a run that starts while
+        another one works leaves at once (nothing fails, nothing is done twice).
 
         :return: number of tags removed
         """
+        if not self._lock_expiry():
+            _logger.info("Tag expiry already running: this run leaves it alone")
+            return 0
+        try:
+            return self._expire_locked(batch_size)
+        finally:
+            self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [EXPIRY_LOCK_KEY])
+
+    def _lock_expiry(self):
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [EXPIRY_LOCK_KEY])
+        return self.env.cr.fetchone()[0]
+
+    def _expire_locked(self, batch_size):
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         now = self.env.cr.now()
         total = self._count_expired(now)
-        done = retries = 0
+        done = seen = 0
         while True:
-            try:
-                lead_ids = self._expire_batch(now, batch_size)
-            except TransactionRollbackError:
-                # Another run committed some of our due rows after our snapshot was
-                # taken: start a new transaction and select again.
-                if not auto_commit or retries >= MAX_BATCH_RETRIES:
-                    raise
-                self.env.cr.rollback()
-                retries += 1
-                continue
-            if not lead_ids:
+            counted, lead_ids = self._expire_batch(now, batch_size)
+            if not counted:
                 break
-            self._notify_leads_untagged(lead_ids)
+            seen += counted
+            if lead_ids:
+                self._notify_leads_untagged(lead_ids)
             done += len(lead_ids)
-            self.env["ir.cron"]._notify_progress(
-                done=done, remaining=max(total - done, 0)
-            )
+            self.env["ir.cron"]._notify_progress(done=seen, remaining=max(total - seen, 0))
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if done:
@@ -302,59 +311,60 @@ class CrmLeadTagStat(models.Model):
         return done
 
     def _count_expired(self, now):
-        self.flush_model()
+        self.env.flush_all()
         self.env.cr.execute(
             """
-            SELECT COUNT(*) FROM crm_lead_tag_stat
-             WHERE expiry_date <= %s AND is_present
+            SELECT COUNT(*) FROM crm_lead_tag_count c, crm_lead_tag_expiry_mark mark
+             WHERE (c.expires_on, c.id) > (mark.expired_until, mark.last_id)
+               AND c.expires_on <= %s
             """,
             [now],
         )
         return self.env.cr.fetchone()[0]
 
     def _expire_batch(self, now, batch_size):
-        """Expire up to ``batch_size`` due counters; return their lead ids (one per
-        removed tag).
+        """Expire the next ``batch_size`` counters due at ``now``; return how many
+        were looked at and the lead ids whose tag was removed (one per tag).
 
-        Each statement is driven by the batch's ids so that it uses the indexes:
-        the cost follows the batch, not the size of the tables.
+        Every statement is driven by the batch (index range after the mark, probes
+        by lead and tag): the cost follows the batch, not the size of the tables.
         """
         self.env["crm.lead"].flush_model(["tag_ids"])
         self.env.cr.execute(
             """
-            SELECT id, lead_id, tag_id
-              FROM crm_lead_tag_stat
-             WHERE expiry_date <= %s AND is_present
-             -- The expiry index gives this order; a tie-breaker would make each
-             -- batch sort every due row again.
-             ORDER BY expiry_date
+            SELECT c.id, c.lead_id, c.tag_id, c.expires_on
+              FROM crm_lead_tag_count c, crm_lead_tag_expiry_mark mark
+             WHERE (c.expires_on, c.id) > (mark.expired_until, mark.last_id)
+               AND c.expires_on <= %s
+             ORDER BY c.expires_on, c.id
              LIMIT %s
-               FOR NO KEY UPDATE SKIP LOCKED
             """,
             [now, batch_size],
         )
         rows = self.env.cr.fetchall()
         if not rows:
-            return []
+            return 0, []
         leads_by_tag = {}
-        for _stat_id, lead_id, tag_id in rows:
+        for _count_id, lead_id, tag_id, _expires_on in rows:
             leads_by_tag.setdefault(tag_id, []).append(lead_id)
-        # One delete per tag (a batch holds few): an index probe per link, where
-        # a join on pairs would hash the whole link table.
+        removed = []
+        # One delete per tag (a batch holds few): an index probe per link. Links
+        # already gone (removed some other way) are simply not found.
         for tag_id, tag_lead_ids in leads_by_tag.items():
             self.env.cr.execute(
-                "DELETE FROM crm_tag_rel WHERE tag_id = %s AND lead_id = ANY(%s)",
+                """
+                DELETE FROM crm_tag_rel WHERE tag_id = %s AND lead_id = ANY(%s)
+                RETURNING lead_id
+                """,
                 [tag_id, tag_lead_ids],
             )
+            removed += [row[0] for row in self.env.cr.fetchall()]
+        last_id, last_expiry = rows[-1][0], rows[-1][3]
         self.env.cr.execute(
-            """
-            UPDATE crm_lead_tag_stat
-               SET is_present = FALSE, expiry_date = NULL, date_expired = %s
-             WHERE id = ANY(%s)
-            """,
-            [now, [row[0] for row in rows]],
+            "UPDATE crm_lead_tag_expiry_mark SET expired_until = %s, last_id = %s",
+            [last_expiry, last_id],
         )
-        return [row[1] for row in rows]
+        return len(rows), removed
 
     def _notify_leads_untagged(self, lead_ids):
         """Tell the ORM that these leads' tags changed behind its back: the cache

@@ -36,7 +36,7 @@ class TestTagBackfill(NurtureTagCommon):
         self.lead.write({"tag_ids": [Command.link(self.tag_hot.id), Command.link(self.tag_pricing.id)]})
         # A tag put on without counting, as before the addon was installed.
         self.env.cr.execute(
-            "DELETE FROM crm_lead_tag_stat WHERE lead_id = %s AND tag_id = %s",
+            "DELETE FROM crm_lead_tag_count WHERE lead_id = %s AND tag_id = %s",
             [self.lead.id, self.tag_pricing.id],
         )
         self.env["crm.lead.tag.stat"].invalidate_model()

@@ -83,17 +83,23 @@ class TestTagCounting(NurtureTagCommon):
         self.assertStat(self.lead, self.tag_hot, add_count=2, is_present=True)
         self.assertStat(self.lead, self.tag_pricing, add_count=1, is_present=False)
 
-    def test_command_effects(self):
-        """Only the statements a write's commands need are run."""
-        effects = self.env["crm.lead"]._get_tag_command_effects
-        self.assertEqual(effects([Command.link(1)]), (True, False))
-        self.assertEqual(effects([Command.create({"name": "x"})]), (True, False))
-        self.assertEqual(effects([Command.unlink(1), Command.delete(2)]), (False, True))
-        self.assertEqual(effects([Command.clear()]), (False, True))
-        self.assertEqual(effects([Command.set([1])]), (True, True))
-        self.assertEqual(effects([Command.update(1, {"name": "y"})]), (False, False))
-        self.assertEqual(effects([1, 2]), (True, True))
-        self.assertEqual(effects(False), (True, True))
+    def test_removal_writes_no_counter(self):
+        """Removing a tag without a lifetime writes no counter: the link table says
+        whether the tag is on the lead."""
+        def removal_queries(lead, **context):
+            lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            lead.with_context(**context).write({"tag_ids": [Command.unlink(self.tag_hot.id)]})
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        counted = removal_queries(self.lead)
+        bypassed = removal_queries(self.lead_2, skip_tag_stat_count=True)
+        # One read of the removed tags' lifetimes; no counter is written.
+        self.assertEqual(counted, bypassed + 1)
+        self.assertStat(self.lead, self.tag_hot, add_count=1, is_present=False)
 
     def test_create_command_counts_new_tag(self):
         """A tag created from the lead is counted on it."""

@@ -7,6 +7,8 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.mass_mailing_crm_nurture.models.crm_lead_tag_stat import EXPIRY_LOCK_KEY
+
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
 class TestTagExpiryConcurrency(TransactionCase):
@@ -28,35 +30,46 @@ class TestTagExpiryConcurrency(TransactionCase):
                     ]
                 )
             self.tag_id, self.lead_ids = tag.id, leads.ids
+            cr.execute("SELECT expired_until, last_id FROM crm_lead_tag_expiry_mark")
+            self.mark = cr.fetchone()
         self.addCleanup(self._delete_committed_data)
 
     def _delete_committed_data(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            # The expiry mark is shared by the whole database: put it back.
+            cr.execute(
+                "UPDATE crm_lead_tag_expiry_mark SET expired_until = %s, last_id = %s",
+                self.mark,
+            )
             env["crm.lead"].browse(self.lead_ids).unlink()
             env["crm.tag"].browse(self.tag_id).unlink()
 
-    def test_two_runs_share_the_work(self):
-        """While one run holds a batch, a second one expires the rest without waiting,
-        and every tag expires exactly once."""
+    def test_second_run_leaves_at_once(self):
+        """While one run works, a second one leaves at once without waiting nor
+        failing; the first expires every tag, exactly once."""
         now = self.T0 + timedelta(days=2)
         with ExitStack() as stack:
             cr_a = stack.enter_context(self.registry.cursor())
             cr_b = stack.enter_context(self.registry.cursor())
             for cr in (cr_a, cr_b):
                 stack.enter_context(patch.object(cr, "now", lambda: now))
-            # Run B must never wait for run A's locks.
+            # Run B must never wait for run A.
             cr_b.execute("SET LOCAL lock_timeout = '5s'")
             stats_a = api.Environment(cr_a, SUPERUSER_ID, {})["crm.lead.tag.stat"]
             stats_b = api.Environment(cr_b, SUPERUSER_ID, {})["crm.lead.tag.stat"]
 
-            # Run A is in the middle of a batch of three: done, not committed yet.
-            lead_ids_a = stats_a._expire_batch(now, 3)
-            self.assertEqual(len(lead_ids_a), 3)
-            # Run B skips A's rows instead of waiting for them, and does the rest.
-            self.assertEqual(stats_b._expire_tags(batch_size=2), 3)
+            # Run A is in the middle of its first batch of three, not committed yet.
+            self.assertTrue(stats_a._lock_expiry())
+            looked_at, lead_ids_a = stats_a._expire_batch(now, 3)
+            self.assertEqual((looked_at, len(lead_ids_a)), (3, 3))
+            # Run B leaves at once.
+            self.assertEqual(stats_b._expire_tags(batch_size=2), 0)
             cr_b.commit()
+            # Run A goes on and finishes.
             stats_a._notify_leads_untagged(lead_ids_a)
+            self.assertEqual(stats_a._expire_locked(batch_size=2), 3)
+            cr_a.execute("SELECT pg_advisory_unlock(%s)", [EXPIRY_LOCK_KEY])
             cr_a.commit()
 
         with self.registry.cursor() as cr:

@@ -1,0 +1,59 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models, tools
+
+
+class CrmLeadTagCount(models.Model):
+    """Storage of the tag counters: what the history of a (lead, tag) needs and the
+    link table cannot say. Whether the tag is on the lead is the link table's
+    business: the counters never mirror it, so removing a tag, by hand or when it
+    expires, writes no counter. Read through ``crm.lead.tag.stat``."""
+
+    _name = "crm.lead.tag.count"
+    _description = "Lead Tag Counter Storage"
+    # Bookkeeping rows with their own dates: no create/write stamps.
+    _log_access = False
+
+    lead_id = fields.Many2one(
+        comodel_name="crm.lead", required=True, readonly=True, ondelete="cascade"
+    )
+    # Segments look counters up by tag.
+    tag_id = fields.Many2one(
+        comodel_name="crm.tag", required=True, readonly=True, ondelete="cascade", index=True
+    )
+    add_count = fields.Integer(readonly=True)
+    first_added = fields.Datetime(readonly=True)
+    last_added = fields.Datetime(readonly=True)
+    expires_on = fields.Datetime(
+        readonly=True,
+        help="When the tag expires (or expired) from its lifetime, as of its last "
+        "addition; cleared when the tag is removed by hand.",
+    )
+
+    _sql_constraints = [
+        ("lead_tag_uniq", "UNIQUE (lead_id, tag_id)", "A lead has one counter per tag."),
+        ("add_count_positive", "CHECK (add_count > 0)", "A tag counter starts at one."),
+    ]
+
+    def init(self):
+        # Where the expiry job stopped, in (expiry, counter id) order: counters up to
+        # it are done (their tags were removed, or had already gone). One row.
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS crm_lead_tag_expiry_mark (
+                expired_until TIMESTAMP NOT NULL,
+                last_id INTEGER NOT NULL
+            );
+            INSERT INTO crm_lead_tag_expiry_mark (expired_until, last_id)
+            SELECT '-infinity'::timestamp, 0
+             WHERE NOT EXISTS (SELECT 1 FROM crm_lead_tag_expiry_mark)
+            """
+        )
+        # The expiry job walks counters in (expiry, id) order from the mark.
+        tools.create_index(
+            self.env.cr,
+            "crm_lead_tag_count_expiry_index",
+            self._table,
+            ["expires_on", "id"],
+            where="expires_on IS NOT NULL",
+        )
