@@ -13,4 +13,4 @@ def post_init_hook(env):
 
 def uninstall_hook(env):
     """The expiry mark is a table of the addon's own making."""
-    env.cr.execute("DROP TABLE IF EXISTS crm_lead_tag_expiry_mark")
+    env.cr.execute("DROP TABLE IF EXISTS crm_lead_tag_expiry_mark CASCADE")

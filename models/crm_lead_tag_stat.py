@@ -265,7 +265,7 @@ class CrmLeadTagStat(models.Model):
         self._expire_tags()
 
     @api.model
-    def _expire_tags(self, batch_size=2000):
+    def _expire_tags(self, batch_size=10000):
         """Remove expired tags from leads (active and archived), batch by batch.
 
         Counters are taken in expiry order from where the last batch stopped (the
@@ -314,57 +314,54 @@ class CrmLeadTagStat(models.Model):
         self.env.flush_all()
         self.env.cr.execute(
             """
-            SELECT COUNT(*) FROM crm_lead_tag_count c, crm_lead_tag_expiry_mark mark
-             WHERE (c.expires_on, c.id) > (mark.expired_until, mark.last_id)
-               AND c.expires_on <= %s
+            SELECT COUNT(*) FROM crm_lead_tag_count
+             WHERE (expires_on, id) > (%s, %s) AND expires_on <= %s
             """,
-            [now],
+            [*self._get_expiry_mark(), now],
         )
         return self.env.cr.fetchone()[0]
+
+    def _get_expiry_mark(self):
+        self.env.cr.execute("SELECT expired_until, last_id FROM crm_lead_tag_expiry_mark")
+        return self.env.cr.fetchone()
 
     def _expire_batch(self, now, batch_size):
         """Expire the next ``batch_size`` counters due at ``now``; return how many
         were looked at and the lead ids whose tag was removed (one per tag).
 
-        Every statement is driven by the batch (index range after the mark, probes
-        by lead and tag): the cost follows the batch, not the size of the tables.
+        One statement: take the next counters after the mark (an index range that
+        starts at the mark), delete their links (an index probe each; links already
+        gone are simply not found), move the mark past them. The cost follows the
+        batch, not the size of the tables.
         """
         self.env["crm.lead"].flush_model(["tag_ids"])
+        # The mark as values, not a join: the index range then starts at it.
+        mark = self._get_expiry_mark()
         self.env.cr.execute(
             """
-            SELECT c.id, c.lead_id, c.tag_id, c.expires_on
-              FROM crm_lead_tag_count c, crm_lead_tag_expiry_mark mark
-             WHERE (c.expires_on, c.id) > (mark.expired_until, mark.last_id)
-               AND c.expires_on <= %s
-             ORDER BY c.expires_on, c.id
-             LIMIT %s
-            """,
-            [now, batch_size],
-        )
-        rows = self.env.cr.fetchall()
-        if not rows:
-            return 0, []
-        leads_by_tag = {}
-        for _count_id, lead_id, tag_id, _expires_on in rows:
-            leads_by_tag.setdefault(tag_id, []).append(lead_id)
-        removed = []
-        # One delete per tag (a batch holds few): an index probe per link. Links
-        # already gone (removed some other way) are simply not found.
-        for tag_id, tag_lead_ids in leads_by_tag.items():
-            self.env.cr.execute(
-                """
-                DELETE FROM crm_tag_rel WHERE tag_id = %s AND lead_id = ANY(%s)
-                RETURNING lead_id
-                """,
-                [tag_id, tag_lead_ids],
+            WITH due AS (
+                SELECT id, lead_id, tag_id, expires_on
+                  FROM crm_lead_tag_count
+                 WHERE (expires_on, id) > (%s, %s) AND expires_on <= %s
+                 ORDER BY expires_on, id
+                 LIMIT %s
+            ), removed AS (
+                DELETE FROM crm_tag_rel rel USING due
+                 WHERE rel.lead_id = due.lead_id AND rel.tag_id = due.tag_id
+             RETURNING rel.lead_id
+            ), last AS (
+                SELECT expires_on, id FROM due ORDER BY expires_on DESC, id DESC LIMIT 1
+            ), moved AS (
+                UPDATE crm_lead_tag_expiry_mark
+                   SET expired_until = last.expires_on, last_id = last.id
+                  FROM last
             )
-            removed += [row[0] for row in self.env.cr.fetchall()]
-        last_id, last_expiry = rows[-1][0], rows[-1][3]
-        self.env.cr.execute(
-            "UPDATE crm_lead_tag_expiry_mark SET expired_until = %s, last_id = %s",
-            [last_expiry, last_id],
+            SELECT (SELECT COUNT(*) FROM due), ARRAY(SELECT lead_id FROM removed)
+            """,
+            [*mark, now, batch_size],
         )
-        return len(rows), removed
+        looked_at, lead_ids = self.env.cr.fetchone()
+        return looked_at, lead_ids
 
     def _notify_leads_untagged(self, lead_ids):
         """Tell the ORM that these leads' tags changed behind its back: the cache
