@@ -37,6 +37,10 @@ class CrmLead(models.Model):
         self.env["crm.lead.tag.stat"]._record_tag_changes(after - before, before - after)
         return res
 
+    def unlink(self):
+        self.env["crm.lead.tag.count"]._delete_for(leads=self)
+        return super().unlink()
+
     def _get_tag_pairs(self):
         return {(lead.id, tag_id) for lead in self for tag_id in lead.tag_ids._ids}
 

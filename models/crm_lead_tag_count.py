@@ -14,13 +14,13 @@ class CrmLeadTagCount(models.Model):
     # Bookkeeping rows with their own dates: no create/write stamps.
     _log_access = False
 
-    lead_id = fields.Many2one(
-        comodel_name="crm.lead", required=True, readonly=True, ondelete="cascade"
-    )
+    # Plain ids, no foreign keys: a foreign-key check locks the lead's row and
+    # costs as much as the counter itself, on every tag added. Counters go with
+    # their lead or tag through ``unlink`` (see ``_delete_for``), and the view
+    # shows only counters whose lead and tag exist.
+    lead_id = fields.Integer(required=True, readonly=True)
     # Segments look counters up by tag.
-    tag_id = fields.Many2one(
-        comodel_name="crm.tag", required=True, readonly=True, ondelete="cascade", index=True
-    )
+    tag_id = fields.Integer(required=True, readonly=True, index=True)
     add_count = fields.Integer(readonly=True)
     first_added = fields.Datetime(readonly=True)
     last_added = fields.Datetime(readonly=True)
@@ -34,6 +34,16 @@ class CrmLeadTagCount(models.Model):
         ("lead_tag_uniq", "UNIQUE (lead_id, tag_id)", "A lead has one counter per tag."),
         ("add_count_positive", "CHECK (add_count > 0)", "A tag counter starts at one."),
     ]
+
+    def _delete_for(self, leads=None, tags=None):
+        """Delete the counters of deleted leads or tags."""
+        column, ids = ("lead_id", leads.ids) if leads is not None else ("tag_id", tags.ids)
+        if ids:
+            self.env.cr.execute(
+                f"DELETE FROM crm_lead_tag_count WHERE {column} = ANY(%s)",  # noqa: S608
+                [ids],
+            )
+            self.env["crm.lead.tag.stat"]._invalidate_tag_stats()
 
     def init(self):
         # Where the expiry job stopped, in (expiry, counter id) order: counters up to

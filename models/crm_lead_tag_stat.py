@@ -80,6 +80,9 @@ class CrmLeadTagStat(models.Model):
                              AND (c.expires_on, c.id) <= (mark.expired_until, mark.last_id)
                             THEN c.expires_on END AS date_expired
                   FROM crm_lead_tag_count c
+                  -- Counters have no foreign keys: only those of existing records.
+                  JOIN crm_lead lead ON lead.id = c.lead_id
+                  JOIN crm_tag tag ON tag.id = c.tag_id
                   LEFT JOIN crm_tag_rel rel
                          ON rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
                   LEFT JOIN crm_lead_tag_expiry_mark mark ON TRUE

@@ -60,6 +60,10 @@ class CrmTag(models.Model):
             self._apply_lifetime_change()
         return res
 
+    def unlink(self):
+        self.env["crm.lead.tag.count"]._delete_for(tags=self)
+        return super().unlink()
+
     def _apply_lifetime_change(self):
         """Re-date the expiry of the leads carrying these tags, and wake the expiry
         job in case some expiry moved into the past."""
