@@ -21,7 +21,8 @@ class CrmNurtureSequence(models.Model):
 
     def action_use_template(self):
         self.ensure_one()
-        sequence = self.copy({"name": self.name})
+        # The one who makes it is responsible for it (templates belong to nobody).
+        sequence = self.copy({"name": self.name, "user_id": self.env.user.id})
         return {
             "type": "ir.actions.act_window",
             "res_model": "crm.nurture.sequence",

@@ -16,3 +16,8 @@ from . import test_click_tag_rules
 from . import test_nurture_engine
 from . import test_nurture_concurrency
 from . import test_nurture_steps
+from . import test_nurture_statistics
+from . import test_nurture_test_mode
+from . import test_nurture_roles
+from . import test_nurture_templates
+from . import test_nurture_tour
