@@ -173,7 +173,7 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--leads", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--due", type=int, default=100000)
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[1000000, 2000000],
