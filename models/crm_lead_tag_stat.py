@@ -276,29 +276,20 @@ class CrmLeadTagStat(models.Model):
         counter row is written, and each batch costs the same whatever the number
         of counters. Progress is reported and, outside tests, the links and the
         mark are committed together per batch: a run after a crash resumes where
-        the last committed batch ended. One run at a time: a run that starts while
-        another one works leaves at once (nothing fails, nothing is done twice).
+        the last committed batch ended. One batch at a time: a run that finds
+        another one at work leaves (nothing fails, nothing is done twice).
 
         :return: number of tags removed
         """
-        if not self._lock_expiry():
-            _logger.info("Tag expiry already running: this run leaves it alone")
-            return 0
-        try:
-            return self._expire_locked(batch_size)
-        finally:
-            self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [EXPIRY_LOCK_KEY])
-
-    def _lock_expiry(self):
-        self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [EXPIRY_LOCK_KEY])
-        return self.env.cr.fetchone()[0]
-
-    def _expire_locked(self, batch_size):
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         now = self.env.cr.now()
-        total = self._count_expired(now)
         done = seen = 0
-        while True:
+        total = None
+        # Each batch takes the lock: a run that finds it taken leaves (another run
+        # is at work, from the same mark).
+        while self._lock_expiry():
+            if total is None:
+                total = self._count_expired(now)
             counted, lead_ids = self._expire_batch(now, batch_size)
             if not counted:
                 break
@@ -312,6 +303,12 @@ class CrmLeadTagStat(models.Model):
         if done:
             _logger.info("Removed %s expired tags from leads", done)
         return done
+
+    def _lock_expiry(self):
+        """Take the expiry lock for this transaction (a batch), or say it is taken.
+        Released at commit or rollback, so that a crash never keeps it."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [EXPIRY_LOCK_KEY])
+        return self.env.cr.fetchone()[0]
 
     def _count_expired(self, now):
         self.env.flush_all()

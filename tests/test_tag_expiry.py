@@ -155,6 +155,31 @@ class TestTagExpiry(NurtureTagCommon):
         self.tag_hot.lifetime_days = 0
         self.assertStat(self.lead, self.tag_hot, expiry_date=False)
 
+    def test_shortened_lifetime_behind_the_job_still_expires(self):
+        """The job has gone past a date; a lifetime shortened to before that date
+        brings it back, and what expired before keeps its date."""
+        with self.mock_now(self.T0):
+            self.lead.write({"tag_ids": [Command.link(self.tag_restock.id)]})  # 10 days
+            self.lead_2.write({"tag_ids": [Command.link(self.tag_pricing.id)]})  # 30 days
+        self.assertEqual(self._expire_at(self.T0 + timedelta(days=11)), 1)
+        self.tag_pricing.lifetime_days = 5  # due on day 5: behind the job
+        self.assertStat(self.lead_2, self.tag_pricing, expiry_date=self.T0 + timedelta(days=5))
+        self.assertEqual(self._expire_at(self.T0 + timedelta(days=12)), 1)
+        self.assertFalse(self.lead_2.tag_ids)
+        self.assertStat(self.lead_2, self.tag_pricing, date_expired=self.T0 + timedelta(days=5))
+        self.assertStat(self.lead, self.tag_restock, date_expired=self.T0 + timedelta(days=10))
+
+    def test_removed_by_hand_is_not_expired(self):
+        """A tag removed by hand before its lifetime ended never shows as expired."""
+        with self.mock_now(self.T0):
+            self.lead.write({"tag_ids": [Command.link(self.tag_restock.id)]})
+        with self.mock_now(self.T0 + timedelta(days=2)):
+            self.lead.write({"tag_ids": [Command.unlink(self.tag_restock.id)]})
+        self.assertEqual(self._expire_at(self.T0 + timedelta(days=20)), 0)
+        self.assertStat(
+            self.lead, self.tag_restock, is_present=False, expiry_date=False, date_expired=False
+        )
+
     def test_lifetime_change_triggers_cron(self):
         """Shortening a lifetime wakes the expiry job."""
         cron = self.env.ref("mass_mailing_crm_nurture.ir_cron_expire_lead_tags")
