@@ -85,10 +85,12 @@ def bench_counting(env, n_leads, batch, rounds):
     env.cr.execute("SELECT COUNT(*) FROM crm_lead_tag_count WHERE tag_id = ANY(%s)", [tags.ids])
     stats = env.cr.fetchone()[0]
     assert stats == rounds * n_leads, stats
-    c, b = statistics.median(counted), statistics.median(bypassed)
+    # The fastest round of each side: noise from the shared machine only adds
+    # time (the expiry figures are taken the same way). Medians shown beside.
+    c, b = min(counted), min(bypassed)
     print(f"counting: {n_leads} leads, add then remove one tag, batches of {batch}, {rounds} rounds each")
-    print(f"  with counting     {c:8.3f} s (median)")
-    print(f"  counting bypassed {b:8.3f} s (median)")
+    print(f"  with counting     {c:8.3f} s (fastest; median {statistics.median(counted):.3f} s)")
+    print(f"  counting bypassed {b:8.3f} s (fastest; median {statistics.median(bypassed):.3f} s)")
     print(f"  ratio             {c / b:8.3f}   (goal <= 1.15)")
 
 
