@@ -34,7 +34,7 @@ class TestTagStatAccess(NurtureTagCommon):
     @users("nurture_salesman", "nurture_marketing", "nurture_sales_manager")
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_counters_are_read_only(self):
-        """Nobody but the system changes counters: not salesmen, managers or marketing."""
+        """Nobody changes counters by hand: not salesmen, managers or marketing."""
         stat = self.env["crm.lead.tag.stat"].search([("lead_id", "=", self.lead.id)])
         self.assertEqual(len(stat), 1)
         with self.assertRaises(AccessError):
