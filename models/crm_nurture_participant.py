@@ -82,9 +82,11 @@ class CrmNurtureParticipant(models.Model):
 
     def init(self):
         # One running participation per lead and sequence, whatever runs at once.
-        # Test runs are apart: testing on a lead never keeps it out of the real run.
+        # Test runs are apart: testing on a lead never keeps it out of the real run
+        # (the first version's index, which counted them, goes).
         self.env.cr.execute(
             """
+            DROP INDEX IF EXISTS crm_nurture_participant_running_uniq;
             CREATE UNIQUE INDEX IF NOT EXISTS crm_nurture_participant_running_real_uniq
                 ON crm_nurture_participant (sequence_id, lead_id)
              WHERE state = 'running' AND is_test IS NOT TRUE
