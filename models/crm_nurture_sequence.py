@@ -1,18 +1,14 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import logging
-import threading
 from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..relative_domain import DomainEvaluationError, check_domain, eval_domain
-
-_logger = logging.getLogger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Due steps handled per batch of the scheduled action; each batch is committed.

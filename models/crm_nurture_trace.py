@@ -292,13 +292,29 @@ class CrmNurtureTrace(models.Model):
         )
 
     def _link_mailing_traces(self):
-        """Point these traces at the mailing traces their emails created."""
-        Trace = self.env["mailing.trace"]
-        Trace.flush_model(["nurture_trace_id"])
-        for mailing_trace in Trace.search([("nurture_trace_id", "in", self.ids)]):
-            trace = mailing_trace.nurture_trace_id
-            trace.mailing_trace_id = mailing_trace
-            trace.participant_id.last_mailing_trace_id = mailing_trace
+        """Point these traces, and their participants' last email, at the mailing
+        traces their emails created: one statement for the whole step group."""
+        self.env["mailing.trace"].flush_model(["nurture_trace_id"])
+        self.flush_recordset(["mailing_trace_id"])
+        participants = self.participant_id
+        participants.flush_recordset(["last_mailing_trace_id"])
+        self.env.cr.execute(
+            """
+            WITH linked AS (
+                UPDATE crm_nurture_trace trace SET mailing_trace_id = mail.id
+                  FROM mailing_trace mail
+                 WHERE mail.nurture_trace_id = trace.id AND trace.id = ANY(%s)
+             RETURNING trace.participant_id, mail.id AS mailing_trace_id
+            )
+            UPDATE crm_nurture_participant part
+               SET last_mailing_trace_id = linked.mailing_trace_id
+              FROM linked
+             WHERE part.id = linked.participant_id
+            """,
+            [self.ids],
+        )
+        self.invalidate_recordset(["mailing_trace_id"])
+        participants.invalidate_recordset(["last_mailing_trace_id"])
 
     # ------------------------------------------------------------------
     # Email events

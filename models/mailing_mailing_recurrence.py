@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 import threading
-from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 

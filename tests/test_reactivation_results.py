@@ -1,6 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from odoo.tests import freeze_time, tagged, users
 
