@@ -22,8 +22,9 @@ PGUSER=${PGUSER:-odoo}
 PGPASSWORD=${PGPASSWORD:-odoo}
 export PGHOST PGPORT PGUSER PGPASSWORD
 # Where Odoo's addons path gets a folder named after the addon: Odoo finds modules by
-# folder name, and a checkout may be cloned under any name.
-LINK_DIR=$VENV/addons-link
+# folder name, and a checkout may be cloned under any name. One folder per checkout,
+# so that two checkouts (say, two branches) can be tested at the same time.
+LINK_DIR=$VENV/addons-link/$(printf '%s' "$PROJECT_DIR" | sha1sum | cut -c1-12)
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
