@@ -35,27 +35,42 @@ class CrmLead(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if vals.get("lost_reason_id") or "tag_ids" in vals:
-            self._enroll_on_nurture_events(vals)
+            self._enroll_on_nurture_events(
+                lost="lost_reason_id" in vals, tagged="tag_ids" in vals
+            )
         return res
 
-    def _enroll_on_nurture_events(self, vals):
+    def _enroll_on_nurture_events(self, lost=False, tagged=False):
         """Enroll these leads in the sequences waiting for them: lost for one of
-        the sequence's reasons, or carrying one of its tags."""
+        the sequence's reasons, or carrying one of its tags.
+
+        Reads the leads as written, never the raw values: Odoo accepts a record,
+        an id or commands there. Sequences are read as superuser: whoever loses
+        or tags a lead (a salesperson) starts its nurture without nurture rights.
+        """
         Sequence = self.env["crm.nurture.sequence"].sudo()
         domain = [("state", "in", ("running", "paused"))]
-        if vals.get("lost_reason_id"):
-            for sequence in Sequence.search(
-                domain + [("enroll_lost_reason_ids", "in", vals["lost_reason_id"])]
-            ):
-                sequence._enroll_leads(self.filtered(lambda lead: not lead.active))
-        if "tag_ids" in vals:
-            tags = self.tag_ids
-            if tags:
+        if lost:
+            lost_leads = self.filtered(lambda lead: not lead.active and lead.lost_reason_id)
+            if lost_leads:
                 for sequence in Sequence.search(
-                    domain + [("enroll_tag_ids", "in", tags.ids)]
+                    domain
+                    + [("enroll_lost_reason_ids", "in", lost_leads.lost_reason_id.ids)]
                 ):
                     sequence._enroll_leads(
-                        self.filtered(lambda lead: lead.tag_ids & sequence.enroll_tag_ids)
+                        lost_leads.filtered(
+                            lambda lead, seq=sequence: lead.lost_reason_id
+                            in seq.enroll_lost_reason_ids
+                        )
+                    )
+        if tagged:
+            tags = self.tag_ids
+            if tags:
+                for sequence in Sequence.search(domain + [("enroll_tag_ids", "in", tags.ids)]):
+                    sequence._enroll_leads(
+                        self.filtered(
+                            lambda lead, seq=sequence: lead.tag_ids & seq.enroll_tag_ids
+                        )
                     )
 
     def action_view_nurture_participations(self):

@@ -38,10 +38,12 @@ class CrmNurtureSequence(models.Model):
         default=lambda self: self.env.user,
         tracking=True,
     )
+    # Empty on templates only: a template is shared by every company, and its copy
+    # belongs to the company of whoever makes it.
     company_id = fields.Many2one(
         comodel_name="res.company",
         default=lambda self: self.env.company,
-        required=True,
+        help="Only leads of this company take part.",
     )
     state = fields.Selection(
         selection=[
@@ -166,6 +168,13 @@ class CrmNurtureSequence(models.Model):
                     )
                 ) from error
 
+    @api.constrains("company_id", "is_template")
+    def _check_company_set(self):
+        if self.filtered(lambda sequence: not sequence.company_id and not sequence.is_template):
+            raise ValidationError(
+                self.env._("A sequence needs a company: only its leads take part.")
+            )
+
     @api.constrains("send_hour_from", "send_hour_to", *[f"send_{d}" for d in WEEKDAYS])
     def _check_send_window(self):
         for sequence in self:
@@ -182,16 +191,20 @@ class CrmNurtureSequence(models.Model):
 
     def action_start(self):
         self._start()
+        return True
 
     def action_pause(self):
         self.filtered(lambda s: s.state == "running").write({"state": "paused"})
+        return True
 
     def action_resume(self):
         self.filtered(lambda s: s.state == "paused").write({"state": "running"})
         self._trigger_process()
+        return True
 
     def action_stop(self):
         self._stop()
+        return True
 
     # ------------------------------------------------------------------
     # Running

@@ -40,6 +40,10 @@ class CrmNurtureSequence(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
+        for sequence, vals in zip(self, vals_list):
+            # Templates are shared by all companies: a copy is the current company's.
+            if not vals.get("company_id"):
+                vals["company_id"] = sequence.company_id.id or self.env.company.id
         if not (default or {}).get("name"):
             for sequence, vals in zip(self, vals_list):
                 vals["name"] = self.env._("%(name)s (copy)", name=sequence.name)

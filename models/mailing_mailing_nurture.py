@@ -15,12 +15,20 @@ class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
 
     nurture_step_ids = fields.One2many(
-        comodel_name="crm.nurture.step", inverse_name="mailing_id", string="Nurture Steps"
+        comodel_name="crm.nurture.step",
+        inverse_name="mailing_id",
+        string="Nurture Steps",
+        groups="mass_mailing_crm_nurture.group_nurture_user",
     )
+    # Stored, hence computed as superuser: every Email Marketing user opens mailing
+    # forms and puts mailings in the queue, most without rights on nurture steps;
+    # they see the sequence's name only (Odoo reads a many2one's name as superuser).
     nurture_sequence_id = fields.Many2one(
         comodel_name="crm.nurture.sequence",
         string="Nurture Sequence",
         compute="_compute_nurture_sequence_id",
+        store=True,
+        index="btree_not_null",
         help="The sequence whose step sends this email, to its participants only.",
     )
 
@@ -40,14 +48,14 @@ class MailingMailing(models.Model):
         return super().action_schedule()
 
     def _check_not_nurture_step(self):
-        steps = self.nurture_step_ids
-        if steps:
+        mailing = self.filtered("nurture_sequence_id")[:1]
+        if mailing:
             raise UserError(
                 self.env._(
                     "%(mailing)s is the email of a step of the nurture sequence "
                     "%(sequence)s: it leaves as participants reach the step.",
-                    mailing=steps[0].mailing_id.subject,
-                    sequence=steps[0].sequence_id.name,
+                    mailing=mailing.subject,
+                    sequence=mailing.nurture_sequence_id.sudo().name,
                 )
             )
 
