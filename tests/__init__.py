@@ -21,3 +21,6 @@ from . import test_nurture_test_mode
 from . import test_nurture_roles
 from . import test_nurture_templates
 from . import test_nurture_tour
+from . import test_nurture_multi_company
+from . import test_standard_roles
+from . import test_standard_roles_tour
