@@ -226,3 +226,32 @@ class TestStandardRoles(NurtureSequenceCommon):
         """The reactivation wizard needs CRM rights: it says so."""
         with self.assertRaises(UserError):
             self.env["crm.lead.reactivation.wizard"].with_user(self.user_mm).create({})
+
+    # ------------------------------------------------------------------
+    # Link tracker
+    # ------------------------------------------------------------------
+
+    def test_link_tracker_and_clicks_as_marketing_users(self):
+        """Marketing users shorten links; a click on a lead mailing's link, which
+        runs the mailing's link rules, redirects whoever owns the mailing."""
+        for user in (self.user_mm, self.user_mm_sales):
+            link = self.env["link.tracker"].with_user(user).create(
+                {"url": f"https://www.example.com/{user.login}"}
+            )
+            self.assertTrue(link.short_url)
+        mailing = self.recurring_mailing(
+            recurrence_enabled=False, user_id=self.user_mm.id
+        )
+        mailing.write(
+            {
+                "click_tag_rule_ids": [
+                    (0, 0, {"url_match": "any", "tag_ids": [(6, 0, self.tag_vip.ids)]})
+                ]
+            }
+        )
+        mailing.with_user(self.user_mm).action_put_in_queue()
+        with self.mock_mail_gateway(mail_unlink_sent=False):
+            mailing.sudo()._process_mass_mailing_queue()
+        lead = self.leads[0]
+        self.gateway_mail_trace_click(mailing, lead, "shop")
+        self.assertIn(self.tag_vip, lead.tag_ids)
