@@ -23,4 +23,5 @@ from . import test_nurture_templates
 from . import test_nurture_tour
 from . import test_nurture_multi_company
 from . import test_standard_roles
+from . import test_nurture_template_rights
 from . import test_standard_roles_tour
