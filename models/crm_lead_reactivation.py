@@ -16,12 +16,16 @@ STANDARD_LOST_REASONS = {
     "crm.lost_reason_3": "no_stock",
 }
 FIRST_STAGES = ("crm.stage_lead1", "crm.stage_lead2")
-# The lower bound of "lost in the last N days", as the web client writes dates:
-# midnight N days ago in the user's timezone, converted to UTC. Evaluated each time
-# recipients are computed (see relative_domain.py), never frozen.
-LAST_DAYS_EXPRESSION = (
-    "datetime.datetime.combine(context_today() - relativedelta(days={days}), "
-    "datetime.time(0, 0, 0)).to_utc().strftime('%Y-%m-%d %H:%M:%S')"
+# "Lost in the last N days" exactly as Odoo's filter editor writes "is within the
+# last N days" on a datetime field, so that the editor reads it back as that rule:
+# from midnight N days ago to midnight today, in the user's timezone (a lead lost
+# today waits for tomorrow's sends). Evaluated whenever recipients are computed.
+LAST_DAYS_TERMS = (
+    "('{field}', '>=', datetime.datetime.combine(context_today() + "
+    "relativedelta(days=-{days}), datetime.time(0, 0, 0)).to_utc().strftime("
+    "'%Y-%m-%d %H:%M:%S')), "
+    "('{field}', '<=', datetime.datetime.combine(context_today(), "
+    "datetime.time(0, 0, 0)).to_utc().strftime('%Y-%m-%d %H:%M:%S'))"
 )
 
 
@@ -188,7 +192,7 @@ class CrmLead(models.Model):
                 terms.append(repr((date_field, "<", self._local_day_start(day_after))))
             return terms
         if days:
-            return [f"('{date_field}', '>=', {LAST_DAYS_EXPRESSION.format(days=int(days))})"]
+            return [LAST_DAYS_TERMS.format(field=date_field, days=int(days))]
         return []
 
     @api.model

@@ -36,6 +36,8 @@ class TestReactivationWizardTour(HttpCase):
         )
         for lead, reason in zip(leads, [stock, stock, price], strict=False):
             lead.action_set_lost(lost_reason_id=reason.id)
+            # "In the last N days" ends at midnight today: lost two days ago.
+            lead.date_closed = lead.date_closed - timedelta(days=2)
         # The fourth one was lost long ago: out of the period.
         leads[3].action_set_lost(lost_reason_id=stock.id)
         leads[3].date_closed = leads[3].date_closed - timedelta(days=200)

@@ -40,8 +40,8 @@ class CrmLeadReactivationWizard(models.TransientModel):
     period_days = fields.Integer(
         string="Days",
         default=90,
-        help="Lost in the last N days, counted back from the day the mailing is "
-        "sent: the recipients are computed again at each send.",
+        help="Lost in the last N days, up to yesterday, counted back from the day "
+        "the mailing is sent: the recipients are computed again at each send.",
     )
     date_from = fields.Date(string="From")
     date_to = fields.Date(string="To")

@@ -3,6 +3,8 @@
 """18.0.1.1.0
 
 - Nurture templates are shared by every company.
+- The lost-lead presets write "lost in the last 90 days" as Odoo's filter editor
+  writes "is within the last 90 days", so that the editor shows it as a rule.
 - The shipped emails greet with ``object.contact_name``, a placeholder Odoo lets
   every user save, instead of ``object.contact_name or ''``, which only Mail
   Template Editors may save: nurture managers, content editors and marketing users
@@ -13,6 +15,18 @@ for the addon's own emails and the step emails copied from them.
 """
 
 OLD_GREETINGS = ("object.contact_name or ''", "object.contact_name or &#39;&#39;")
+OLD_LAST_90_DAYS = (
+    "('date_closed', '>=', datetime.datetime.combine(context_today() - "
+    "relativedelta(days=90), datetime.time(0, 0, 0)).to_utc().strftime("
+    "'%Y-%m-%d %H:%M:%S'))"
+)
+NEW_LAST_90_DAYS = (
+    "('date_closed', '>=', datetime.datetime.combine(context_today() + "
+    "relativedelta(days=-90), datetime.time(0, 0, 0)).to_utc().strftime("
+    "'%Y-%m-%d %H:%M:%S')), "
+    "('date_closed', '<=', datetime.datetime.combine(context_today(), "
+    "datetime.time(0, 0, 0)).to_utc().strftime('%Y-%m-%d %H:%M:%S'))"
+)
 
 
 def migrate(cr, version):
@@ -34,3 +48,13 @@ def migrate(cr, version):
             """,
             {"old": old, "like": f"%{old}%"},
         )
+    cr.execute(
+        """
+        UPDATE mailing_filter
+           SET mailing_domain = replace(mailing_domain, %(old)s, %(new)s)
+         WHERE id IN (SELECT res_id FROM ir_model_data
+                       WHERE module = 'mass_mailing_crm_nurture'
+                         AND model = 'mailing.filter')
+        """,
+        {"old": OLD_LAST_90_DAYS, "new": NEW_LAST_90_DAYS},
+    )

@@ -47,5 +47,15 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_reactivation_w
             trigger:
                 ".o_field_widget[name='mailing_domain'] .o_domain_show_selection_button:contains('2 record')",
         },
+        {
+            content: "The period reads as a rule of the editor, not as code",
+            trigger:
+                ".o_field_widget[name='mailing_domain'] .o_facet_value:contains('Closed Date is within -90 days')",
+        },
+        {
+            content: "No rule of it shows code",
+            trigger:
+                ".o_field_widget[name='mailing_domain']:not(:has(.o_facet_value:contains('context_today')))",
+        },
     ],
 });
