@@ -181,3 +181,22 @@ class TestReactivationWizard(NurtureReactivationCommon):
             wizard.action_create_mailing()["res_id"]
         )
         self.assertEqual(self.found(mailing.sudo()._get_recipients()), self.lead_company_b)
+
+    @users("nurture_react_marketing")
+    def test_form_explains_itself(self):
+        """In the form: the suggested subject follows the lost reason chosen, and the
+        leads the stage rule leaves out are counted and explained."""
+        Wizard = self.env["crm.lead.reactivation.wizard"].with_context(
+            active_model="crm.lead", active_ids=self.fixture_leads.ids
+        )
+        form = Form(Wizard)
+        self.assertEqual(form.subject, "We would love to hear from you again")
+        form.lost_reason_ids.add(self.reason_stock)
+        self.assertEqual(form.subject, "Back in stock!")
+        # Lost for stock in the period: recent and without stage match; those lost
+        # while New or Qualified are left out, and said so.
+        self.assertEqual(form.lead_count, 2)
+        self.assertEqual(form.stage_excluded_count, 2)
+        form.excluded_stage_ids.remove(self.stage_new.id)
+        self.assertEqual(form.lead_count, 3)
+        self.assertEqual(form.stage_excluded_count, 1)

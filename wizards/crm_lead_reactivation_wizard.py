@@ -78,6 +78,12 @@ class CrmLeadReactivationWizard(models.TransientModel):
         string="Matching Leads",
         compute="_compute_lead_count",
     )
+    stage_excluded_count = fields.Integer(
+        string="Left Out by Stage",
+        compute="_compute_lead_count",
+        help="Lost leads that match everything else but were lost while in one of "
+        "the excluded stages.",
+    )
     subject = fields.Char(
         compute="_compute_subject",
         store=True,
@@ -110,6 +116,7 @@ class CrmLeadReactivationWizard(models.TransientModel):
     def _compute_lead_count(self):
         for wizard in self:
             wizard.lead_count = wizard._count_leads()
+            wizard.stage_excluded_count = wizard._count_stage_excluded_leads()
 
     @api.depends("lost_reason_ids")
     def _compute_subject(self):
@@ -211,7 +218,9 @@ class CrmLeadReactivationWizard(models.TransientModel):
             date_from=False if last else self.date_from,
             date_to=False if last else self.date_to,
             date_field=self.date_field,
-            excluded_stages=self.excluded_stage_ids,
+            excluded_stages=self.env["crm.stage"]
+            if self.env.context.get("reactivation_keep_stages")
+            else self.excluded_stage_ids,
             include_archived=self.include_archived,
             exclude_blacklisted=self.exclude_blacklisted,
             leads=self.lead_ids,
@@ -223,14 +232,26 @@ class CrmLeadReactivationWizard(models.TransientModel):
             return 0
         return self.env["crm.lead"].search_count(self._get_domain())
 
+    def _count_stage_excluded_leads(self):
+        """How many more leads would match without the excluded stages: the
+        wizard says so beside the count, so that nobody wonders where they went."""
+        self.ensure_one()
+        if self._get_period_error() or not self.excluded_stage_ids:
+            return 0
+        without_stages = self.with_context(reactivation_keep_stages=True)
+        text = without_stages._get_mailing_domain_text()
+        return self.env["crm.lead"].search_count(eval_domain(self.env, text)) - self.lead_count
+
     def _get_domain(self):
         return eval_domain(self.env, self.mailing_domain)
 
     def _suggest_subject(self):
         self.ensure_one()
+        # In the form, the chosen reasons are new records standing for real ones.
+        reasons = self.lost_reason_ids._origin
         for xmlid, subject in SUBJECT_BY_REASON.items():
             reason = self.env.ref(xmlid, raise_if_not_found=False)
-            if reason and reason in self.lost_reason_ids:
+            if reason and reason in reasons:
                 return str(subject)
         return self.env._("We would love to hear from you again")
 
