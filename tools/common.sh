@@ -3,7 +3,10 @@
 # commands are safe to run again. Settings come from the environment:
 #   ODOO_PATH   an Odoo 18.0 source tree (the folder holding odoo-bin) or an installed
 #               `odoo` package; default: the first of /opt/odoo, /opt/odoo18,
-#               /usr/lib/python3/dist-packages (Debian's odoo package), ~/odoo.
+#               /usr/lib/python3/dist-packages (Debian's odoo package), ~/odoo, and
+#               the project's cache (~/.cache/mass_mailing_crm_nurture/odoo-18.0),
+#               where the commands put Odoo's official 18.0 source when none is found
+#               (ODOO_SOURCE_URL: where to clone it from).
 #   VENV        the project virtualenv (default: ~/.cache/mass_mailing_crm_nurture/venv;
 #               outside the checkout, which is the addon itself: Odoo scans an addon's
 #               folder, e.g. for translations, and must not find a virtualenv there).
@@ -32,19 +35,36 @@ die() { log "error: $*"; exit 2; }
 # Runs as root on a CI machine; uses sudo when a developer runs it as themselves.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Where the commands put Odoo's official 18.0 source when no Odoo 18.0 is found.
+ODOO_CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/$ADDON_NAME/odoo-18.0
+ODOO_SOURCE_URL=${ODOO_SOURCE_URL:-https://github.com/odoo/odoo.git}
+ODOO_SOURCE_BRANCH=18.0
+
+is_odoo18() {
+    [ -f "$1/odoo/release.py" ] && [ -d "$1/odoo/addons" ] &&
+        grep -qE "^version_info = \(18, 0" "$1/odoo/release.py"
+}
+
 find_odoo() {
-    local candidates=("${ODOO_PATH:-}" /opt/odoo /opt/odoo18 /usr/lib/python3/dist-packages "$HOME/odoo")
+    # ODOO_CANDIDATES replaces the documented places (the project's own tests use it).
+    local candidates
+    if [ -n "${ODOO_CANDIDATES+set}" ]; then
+        read -r -a candidates <<<"$ODOO_CANDIDATES"
+    else
+        candidates=(/opt/odoo /opt/odoo18 /usr/lib/python3/dist-packages "$HOME/odoo")
+    fi
+    candidates=("${ODOO_PATH:-}" "${candidates[@]}" "$ODOO_CACHE_DIR")
     local dir
     for dir in "${candidates[@]}"; do
         [ -n "$dir" ] || continue
-        if [ -f "$dir/odoo/release.py" ] && [ -d "$dir/odoo/addons" ]; then
-            if grep -qE "^version_info = \(18, 0" "$dir/odoo/release.py"; then
-                ODOO_ROOT=$(cd "$dir" && pwd)
-                return 0
-            fi
+        if is_odoo18 "$dir"; then
+            ODOO_ROOT=$(cd "$dir" && pwd)
+            return 0
+        elif [ -f "$dir/odoo/release.py" ]; then
             log "skipping $dir: not Odoo 18.0"
         fi
     done
+    fetch_odoo && return 0
     cat >&2 <<MSG
 Odoo 18.0 was not found. This addon needs an Odoo 18.0 (Community or Enterprise) source
 tree or installed package. Put the source tree (the folder that holds odoo-bin, odoo/ and
@@ -52,6 +72,34 @@ addons/) at /opt/odoo, or install Debian's odoo 18.0 package, or point ODOO_PATH
     ODOO_PATH=/path/to/odoo-18.0 $0
 MSG
     exit 2
+}
+
+# No Odoo 18.0 anywhere: a shallow clone of Odoo's official 18.0 branch into the
+# project's cache, which the next runs find. Fails (returns 1) without network.
+fetch_odoo() {
+    command -v git >/dev/null || apt_install git || return 1
+    log "Odoo 18.0 not found: fetching Odoo's official source, branch $ODOO_SOURCE_BRANCH"
+    log "  from $ODOO_SOURCE_URL (a shallow clone, about 1 GB: several minutes)"
+    log "  into $ODOO_CACHE_DIR"
+    local partial=$ODOO_CACHE_DIR.partial started=$SECONDS
+    rm -rf "$partial"
+    mkdir -p "$(dirname "$ODOO_CACHE_DIR")"
+    if ! git clone --quiet --depth 1 --single-branch --branch "$ODOO_SOURCE_BRANCH" \
+        "$ODOO_SOURCE_URL" "$partial"; then
+        rm -rf "$partial"
+        log "could not fetch Odoo (no network?)"
+        return 1
+    fi
+    if ! is_odoo18 "$partial"; then
+        rm -rf "$partial"
+        log "what $ODOO_SOURCE_URL holds is not Odoo 18.0"
+        return 1
+    fi
+    # Moved in place whole: an interrupted clone is never taken for Odoo.
+    rm -rf "$ODOO_CACHE_DIR"
+    mv "$partial" "$ODOO_CACHE_DIR"
+    ODOO_ROOT=$ODOO_CACHE_DIR
+    log "Odoo 18.0 fetched in $((SECONDS - started)) s"
 }
 
 # Addon folders of the Odoo tree: a source tree has addons/ beside odoo/; a package only odoo/addons.
