@@ -21,3 +21,4 @@ from . import test_nurture_test_mode
 from . import test_nurture_roles
 from . import test_nurture_templates
 from . import test_nurture_tour
+from . import test_input_validation
