@@ -62,7 +62,8 @@ class CrmNurtureSequence(models.Model):
     domain = fields.Char(
         string="Leads",
         default="[]",
-        help="Which leads may take part. Relative dates are evaluated at each run.",
+        help="Which leads may take part. Relative dates are evaluated at each run. At "
+        "most 2,000 conditions and 500,000 characters; no loops.",
     )
     enrollment_mode = fields.Selection(
         selection=[

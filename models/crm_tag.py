@@ -51,11 +51,19 @@ class CrmTag(models.Model):
     @api.constrains("lifetime_days")
     def _check_lifetime_days(self):
         for tag in self:
-            if not 0 <= tag.lifetime_days <= MAX_LIFETIME_DAYS:
+            if tag.lifetime_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The lifetime of tag %(tag)s cannot be negative: use 0 for a "
+                        "tag that never expires, or a number of days.",
+                        tag=tag.name,
+                    )
+                )
+            if tag.lifetime_days > MAX_LIFETIME_DAYS:
                 raise ValidationError(
                     self.env._(
                         "The lifetime of tag %(tag)s is %(days)s days: use 0 for a tag "
-                        "that never expires, or from 1 to %(max)s days.",
+                        "that never expires, or at most %(max)s days (ten years).",
                         tag=tag.name,
                         days=tag.lifetime_days,
                         max=MAX_LIFETIME_DAYS,
