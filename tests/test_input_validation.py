@@ -1,13 +1,19 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import time
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged, users
 from odoo.tools import mute_logger
 
-from ..relative_domain import MAX_DOMAIN_CONDITIONS, MAX_DOMAIN_LENGTH
+from .. import relative_domain
+from ..relative_domain import (
+    MAX_DOMAIN_CONDITIONS,
+    MAX_DOMAIN_LENGTH,
+    MAX_DOMAIN_SUBQUERIES,
+)
 from .common import NurtureTagCommon
 from .common_nurture import NurtureSequenceCommon
 
@@ -120,7 +126,11 @@ class TestDomainLimits(NurtureSequenceCommon):
     def test_size_and_conditions_bounded(self):
         """Beyond the size or the number of conditions, saving is refused with the
         limit; a big filter within them saves fast."""
-        big = repr([("id", "!=", idx) for idx in range(MAX_DOMAIN_CONDITIONS)])
+        count = MAX_DOMAIN_CONDITIONS
+        big = repr(
+            ["|"] * (count - 1)
+            + [("email_from", "=", f"x{idx}@example.com") for idx in range(count)]
+        )
         start = time.time()
         self.make_filter(big)
         self.env["mailing.mailing"].with_user(self.user_marketer).create(
@@ -141,6 +151,41 @@ class TestDomainLimits(NurtureSequenceCommon):
             self.make_filter(too_long)
         with self.assertRaises(ValidationError):
             self.sequence.with_user(self.user_manager).domain = too_many
+
+    def test_related_record_conditions_bounded(self):
+        """Conditions on related records, which PostgreSQL plans at a steep cost
+        (each "tag history matches" one more join), are bounded: the mailing form
+        counts the allowed maximum at once, one more is refused."""
+        def history(count):
+            return repr(
+                [("tag_stat_ids", "any", [("add_count", ">=", idx)]) for idx in range(count)]
+            )
+
+        start = time.time()
+        mailing = self.env["mailing.mailing"].with_user(self.user_marketer).create(
+            {
+                "subject": "Loyal",
+                "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "mailing_domain": history(MAX_DOMAIN_SUBQUERIES),
+            }
+        )
+        self.assertEqual(mailing.total, 0)
+        self.assertLess(time.time() - start, 5)
+        with self.assertRaisesRegex(ValidationError, "related records"):
+            self.make_filter(history(MAX_DOMAIN_SUBQUERIES + 1))
+
+    def test_filter_the_database_cannot_plan_quickly_refused(self):
+        """A filter whose search takes the database too long to plan is refused
+        with that reason (the planning limit lowered to make any filter slow)."""
+        with patch.object(relative_domain, "MAX_PLANNING_MS", 1), self.assertRaisesRegex(
+            ValidationError, "too complex"
+        ):
+            self.make_filter(
+                repr([("tag_stat_ids", "any", [("add_count", ">=", 1)])] * 8)
+            )
+        # The session's timeout is back: later statements run as before.
+        self.env.cr.execute("SHOW statement_timeout")
+        self.assertNotEqual(self.env.cr.fetchone()[0], "1ms")
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
