@@ -63,7 +63,8 @@ class CrmNurtureSequence(models.Model):
         string="Leads",
         default="[]",
         help="Which leads may take part. Relative dates are evaluated at each run. At "
-        "most 2,000 conditions and 500,000 characters; no loops.",
+        "most 2,000 conditions (10 on related records such as tags) and 500,000 "
+        "characters; no loops.",
     )
     enrollment_mode = fields.Selection(
         selection=[
