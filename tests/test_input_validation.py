@@ -312,6 +312,15 @@ class TestNurtureInUseDeletion(NurtureSequenceCommon):
         self.step_stage.unlink()
         self.stage.with_user(self.user_sales_manager).unlink()
 
+    def test_success_stage_of_a_running_sequence_kept(self):
+        """The stage a running sequence counts as success stays while it runs."""
+        goal = self.env["crm.stage"].create({"name": "Nurture goal", "sequence": 80})
+        self.sequence.success_stage_id = goal
+        with self.assertRaisesRegex(UserError, "its rules"):
+            goal.with_user(self.user_sales_manager).unlink()
+        self.sequence.with_user(self.user_manager).action_stop()
+        goal.with_user(self.user_sales_manager).unlink()
+
     def test_tags_and_reasons_of_a_running_sequence_kept(self):
         """Tags and lost reasons a running or paused sequence works with stay."""
         for record in (self.tag_step, self.tag_enroll, self.tag_goal, self.reason):
