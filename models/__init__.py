@@ -8,6 +8,8 @@ from . import crm_nurture_step
 from . import crm_nurture_participant
 from . import crm_nurture_trace
 from . import crm_tag
+from . import crm_stage
+from . import crm_lost_reason
 from . import link_tracker_click
 from . import mailing_click_tag_rule
 from . import mailing_filter

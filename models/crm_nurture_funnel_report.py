@@ -39,10 +39,15 @@ class CrmNurtureFunnelReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         # A participant's done steps at the same depth (sibling branches) count once.
+        # Row id: participant id x 1,000,000 + level, in bigint. Stable (a drill-down
+        # finds its row again), never past int8 nor past the web client's exact
+        # integers (2^53): participant ids stop at 2^31, levels stay under a million
+        # (a step tree is never that deep). In int4, participant × 1000 overflowed
+        # past 2,147,483 participants.
         self.env.cr.execute(
             f"""
             CREATE OR REPLACE VIEW {self._table} AS (
-                SELECT part.id * 1000 + levels.level AS id,
+                SELECT part.id::bigint * 1000000 + levels.level AS id,
                        part.sequence_id, part.id AS participant_id, part.lead_id,
                        levels.level, part.state, part.date_enrolled
                   FROM crm_nurture_participant part

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 # Simulated email events and the flags they set on the email's step: as for real
@@ -137,6 +137,34 @@ class CrmNurtureParticipant(models.Model):
                     lambda t: t.state == "scheduled" and t.scheduled_date <= now
                 )
             )
+
+    @api.model
+    def _test_filter_lead_access(self, traces):
+        """``traces`` without the test runs' whose tester could not change the lead
+        by hand; those are skipped, with the reason on the run.
+
+        A test acts on the lead made for its test address, and on a chosen lead only
+        when the user running the test may edit it: a content editor (who reads
+        leads) never tags, moves or reopens a colleague's lead through a test. The
+        tester is the environment's user (test actions run as superuser for them).
+        """
+        tests = traces.filtered(
+            lambda t: t.is_test and not t.participant_id.test_lead_created
+        )
+        if not tests:
+            return traces
+        writable = tests.lead_id.with_user(self.env.user)._filtered_access("write")
+        refused = tests.filtered(lambda t: t.lead_id not in writable)
+        refused.write(
+            {
+                "state": "skipped",
+                "message": self.env._(
+                    "Not applied in this test: you cannot edit this lead. Test on a "
+                    "test address, or on a lead you may edit, to see this step act."
+                ),
+            }
+        )
+        return traces - refused
 
     def _get_last_test_email(self):
         self.ensure_one()

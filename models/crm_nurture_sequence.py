@@ -8,15 +8,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.base.models.res_partner import _tz_get
+
 from ..relative_domain import DomainEvaluationError, check_domain, eval_domain
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Due steps handled per batch of the scheduled action; each batch is committed.
 PROCESS_BATCH_SIZE = 500
-
-
-def _tz_selection(self):
-    return [(tz, tz) for tz in pytz.common_timezones]
+# Ten years: a longer wait before re-enrolling is "never".
+MAX_REENROLL_DAYS = 3650
+# Sequences whose rules and steps act on leads, now or when resumed.
+RUNNING_STATES = ("running", "paused")
 
 
 class CrmNurtureSequence(models.Model):
@@ -62,7 +64,9 @@ class CrmNurtureSequence(models.Model):
     domain = fields.Char(
         string="Leads",
         default="[]",
-        help="Which leads may take part. Relative dates are evaluated at each run.",
+        help="Which leads may take part. Relative dates are evaluated at each run. At "
+        "most 2,000 conditions (10 on related records such as tags) and 500,000 "
+        "characters; no loops.",
     )
     enrollment_mode = fields.Selection(
         selection=[
@@ -97,7 +101,11 @@ class CrmNurtureSequence(models.Model):
         default="never",
         required=True,
     )
-    reenroll_days = fields.Integer(string="Days Before Re-enrollment", default=30)
+    reenroll_days = fields.Integer(
+        string="Days Before Re-enrollment",
+        default=30,
+        help="Days after finishing before a lead may join again: 0 to 3650.",
+    )
     # Send window
     send_mon = fields.Boolean(string="Monday", default=True)
     send_tue = fields.Boolean(string="Tuesday", default=True)
@@ -106,13 +114,21 @@ class CrmNurtureSequence(models.Model):
     send_fri = fields.Boolean(string="Friday", default=True)
     send_sat = fields.Boolean(string="Saturday", default=True)
     send_sun = fields.Boolean(string="Sunday", default=True)
-    send_hour_from = fields.Float(string="From", default=0.0)
-    send_hour_to = fields.Float(string="To", default=24.0)
+    send_hour_from = fields.Float(
+        string="From", default=0.0, help="Hour emails may leave from: 0 to 24."
+    )
+    send_hour_to = fields.Float(
+        string="To", default=24.0, help="Hour emails stop leaving: after From, up to 24."
+    )
+    # The zones users have (all of pytz's); checked by _check_send_tz, which says
+    # what is wrong instead of the ORM's "wrong value" error.
     send_tz = fields.Selection(
-        selection=_tz_selection,
+        selection=_tz_get,
         string="Timezone",
         default=lambda self: self.env.user.tz or "UTC",
         required=True,
+        validate=False,
+        help="The timezone of the send window's days and hours.",
     )
     # Exit and success
     exit_on_mismatch = fields.Boolean(
@@ -180,10 +196,75 @@ class CrmNurtureSequence(models.Model):
         for sequence in self:
             if not 0 <= sequence.send_hour_from < sequence.send_hour_to <= 24:
                 raise ValidationError(
-                    self.env._("The send window must start before it ends, within a day.")
+                    self.env._(
+                        "The send window of %(name)s goes from %(start)s to %(end)s: it "
+                        "must start before it ends, between hours 0 and 24.",
+                        name=sequence.name,
+                        start=sequence.send_hour_from,
+                        end=sequence.send_hour_to,
+                    )
                 )
             if not any(sequence[f"send_{day}"] for day in WEEKDAYS):
-                raise ValidationError(self.env._("Emails need at least one day to leave."))
+                raise ValidationError(
+                    self.env._(
+                        "Emails of %(name)s need at least one day to leave.",
+                        name=sequence.name,
+                    )
+                )
+
+    @api.constrains("send_tz")
+    def _check_send_tz(self):
+        for sequence in self:
+            if sequence.send_tz not in pytz.all_timezones_set:
+                raise ValidationError(
+                    self.env._(
+                        "%(tz)s is not a known timezone (use a name such as "
+                        "Europe/Brussels or UTC).",
+                        tz=sequence.send_tz,
+                    )
+                )
+
+    @api.constrains("reenroll_days")
+    def _check_reenroll_days(self):
+        for sequence in self:
+            if not 0 <= sequence.reenroll_days <= MAX_REENROLL_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s waits %(days)s days before re-enrolling a lead: "
+                        "choose from 0 to %(max)s days.",
+                        name=sequence.name,
+                        days=sequence.reenroll_days,
+                        max=MAX_REENROLL_DAYS,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Records in use (stages, tags, lost reasons, emails)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _raise_if_in_use(self, records, steps, sequences):
+        """Refuse to delete ``records`` when ``steps`` or ``sequences`` (their rules)
+        use them: the flow would change under the leads without a word. The
+        message names each use, so the user knows what to change first."""
+        if not (steps or sequences):
+            return
+        uses = [
+            self.env._("%(sequence)s, step %(step)s", sequence=step.sequence_id.name,
+                       step=step.name)
+            for step in steps
+        ] + [
+            self.env._("%(sequence)s, its rules", sequence=sequence.name)
+            for sequence in sequences
+        ]
+        raise UserError(
+            self.env._(
+                "%(records)s cannot be deleted: nurture sequences use it (%(uses)s). "
+                "Change those steps or rules, or stop the sequences, first.",
+                records=", ".join(records.mapped("display_name")),
+                uses="; ".join(uses),
+            )
+        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -218,6 +299,8 @@ class CrmNurtureSequence(models.Model):
                 raise UserError(
                     self.env._("Add a first step before starting %(name)s.", name=sequence.name)
                 )
+        # A draft's steps may have lost their tags since saved (deleted tags).
+        self.step_ids._check_action()
         self.write({"state": "running"})
         self.filtered(lambda s: s.enrollment_mode == "once")._enroll_matching()
         self._trigger_process()

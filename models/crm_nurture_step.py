@@ -19,6 +19,12 @@ NEGATIVE_TRIGGERS = {"not_opened", "not_clicked", "not_replied"}
 # What a content editor may change on a step: its words, not the flow (when it
 # runs, what it does to leads). The email itself is edited in the mailing.
 CONTENT_FIELDS = {"name", "activity_summary", "activity_type_id", "activity_days"}
+# Longest delay, about five years in each unit; an activity is due ten years on at
+# most. Beyond, dates would leave the calendar and the step would never run.
+MAX_DELAYS = {"hours": 43800, "days": 1825, "weeks": 260}
+MAX_ACTIVITY_DAYS = 3650
+# Actions that change the lead (a test run does them only where its tester could).
+LEAD_ACTIONS = {"add_tags", "remove_tags", "activity", "reopen", "stage"}
 
 
 class CrmNurtureStep(models.Model):
@@ -69,7 +75,11 @@ class CrmNurtureStep(models.Model):
         "delay. Not opened, not clicked, not replied: runs when the delay is over "
         "without it.",
     )
-    delay = fields.Integer(default=0)
+    delay = fields.Integer(
+        default=0,
+        help="How long after the previous step (or the enrollment) the step runs: 0 "
+        "or more, at most about five years (43800 hours, 1825 days, 260 weeks).",
+    )
     delay_unit = fields.Selection(
         selection=[("hours", "Hours"), ("days", "Days"), ("weeks", "Weeks")],
         default="days",
@@ -97,8 +107,14 @@ class CrmNurtureStep(models.Model):
     tag_ids = fields.Many2many(comodel_name="crm.tag", string="Tags")
     activity_type_id = fields.Many2one(comodel_name="mail.activity.type")
     activity_summary = fields.Char()
-    activity_days = fields.Integer(string="Due In (Days)", default=1)
-    stage_id = fields.Many2one(comodel_name="crm.stage", ondelete="set null")
+    activity_days = fields.Integer(
+        string="Due In (Days)",
+        default=1,
+        help="Days from the step to the activity's deadline: 0 (the same day) to 3650.",
+    )
+    # Restrict: a stage a step moves leads to is kept (see crm.stage), never
+    # emptied under the step, which would move leads to no stage.
+    stage_id = fields.Many2one(comodel_name="crm.stage", ondelete="restrict")
 
     @api.constrains("parent_id", "trigger", "sequence_id")
     def _check_trigger(self):
@@ -130,6 +146,34 @@ class CrmNurtureStep(models.Model):
                 raise ValidationError(self.env._("Choose the tags of %(step)s.", step=step.name))
             if step.action == "stage" and not step.stage_id:
                 raise ValidationError(self.env._("Choose the stage of %(step)s.", step=step.name))
+
+    @api.constrains("delay", "delay_unit", "activity_days")
+    def _check_delays(self):
+        for step in self:
+            maximum = MAX_DELAYS[step.delay_unit]
+            if not 0 <= step.delay <= maximum:
+                raise ValidationError(
+                    self.env._(
+                        "The delay of step %(step)s is %(delay)s %(unit)s: choose from 0 "
+                        "to %(max)s %(unit)s.",
+                        step=step.name,
+                        delay=step.delay,
+                        unit=dict(
+                            self._fields["delay_unit"]._description_selection(self.env)
+                        )[step.delay_unit],
+                        max=maximum,
+                    )
+                )
+            if not 0 <= step.activity_days <= MAX_ACTIVITY_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The activity of step %(step)s is due in %(days)s days: choose "
+                        "from 0 to %(max)s days.",
+                        step=step.name,
+                        days=step.activity_days,
+                        max=MAX_ACTIVITY_DAYS,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -209,6 +253,8 @@ class CrmNurtureStep(models.Model):
         """Do this step for ``traces`` (one per participant), all at once. Return
         the traces that failed, with their message written."""
         self.ensure_one()
+        if self.action in LEAD_ACTIONS:
+            traces = self.env["crm.nurture.participant"]._test_filter_lead_access(traces)
         leads = traces.lead_id
         method = getattr(self, f"_run_{self.action}")
         return method(traces, leads) or self.env["crm.nurture.trace"]

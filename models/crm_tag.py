@@ -3,6 +3,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_nurture_sequence import RUNNING_STATES
+
+# Ten years: expiry dates stay readable dates (a lifetime of millions of days would
+# date them past the year 9999, or overflow the database's dates).
+MAX_LIFETIME_DAYS = 3650
+
 
 class CrmTag(models.Model):
     _inherit = "crm.tag"
@@ -10,8 +16,8 @@ class CrmTag(models.Model):
     lifetime_days = fields.Integer(
         string="Lifetime (days)",
         default=0,
-        help="Days after which the tag is removed from a lead it was put on; "
-        "0 means it never expires. The lead's counter for the tag is kept, so "
+        help="Days after which the tag is removed from a lead it was put on, at most "
+        "3650 (ten years); 0 means it never expires. The lead's counter for the tag is kept, so "
         "putting the tag back later counts one more.",
     )
     lead_present_count = fields.Integer(
@@ -53,12 +59,49 @@ class CrmTag(models.Model):
                         tag=tag.name,
                     )
                 )
+            if tag.lifetime_days > MAX_LIFETIME_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The lifetime of tag %(tag)s is %(days)s days: use 0 for a tag "
+                        "that never expires, or at most %(max)s days (ten years).",
+                        tag=tag.name,
+                        days=tag.lifetime_days,
+                        max=MAX_LIFETIME_DAYS,
+                    )
+                )
 
     def write(self, vals):
         res = super().write(vals)
         if "lifetime_days" in vals:
             self._apply_lifetime_change()
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_nurture_use(self):
+        """Tags a running or paused sequence adds, removes, enrolls or succeeds on
+        stay: without them its steps and rules would silently do nothing. A draft
+        is checked again when it starts."""
+        Sequence = self.env["crm.nurture.sequence"].sudo().with_context(active_test=False)
+        steps = (
+            self.env["crm.nurture.step"]
+            .sudo()
+            .search(
+                [
+                    ("action", "in", ("add_tags", "remove_tags")),
+                    ("tag_ids", "in", self.ids),
+                    ("sequence_id.state", "in", RUNNING_STATES),
+                ]
+            )
+        )
+        sequences = Sequence.search(
+            [
+                ("state", "in", RUNNING_STATES),
+                "|",
+                ("enroll_tag_ids", "in", self.ids),
+                ("success_tag_ids", "in", self.ids),
+            ]
+        )
+        Sequence._raise_if_in_use(self, steps, sequences)
 
     def unlink(self):
         self.env["crm.lead.tag.count"]._delete_for(tags=self)

@@ -37,6 +37,15 @@ class MailingMailing(models.Model):
         for mailing in self:
             mailing.nurture_sequence_id = mailing.nurture_step_ids[:1].sequence_id
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_nurture_step(self):
+        """A step's email (of a running sequence, a draft or a template) is kept
+        while its step exists: deleted alone, the step would have nothing to send."""
+        steps = self.sudo().nurture_step_ids
+        self.env["crm.nurture.sequence"]._raise_if_in_use(
+            self, steps, self.env["crm.nurture.sequence"]
+        )
+
     # A step's email leaves as participants reach the step: sending or scheduling
     # it as a campaign would reach nobody and mark it sent.
     def action_put_in_queue(self):

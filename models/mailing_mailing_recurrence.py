@@ -28,6 +28,17 @@ UNIT_DELTAS = {
     "weeks": lambda n: relativedelta(weeks=n),
     "months": lambda n: relativedelta(months=n),
 }
+# The longest interval, about ten years in each unit: beyond, the next date may
+# leave the calendar (year 9999) and a run would never come anyway.
+MAX_INTERVALS = {"hours": 87600, "days": 3650, "weeks": 520, "months": 120}
+
+
+def _recurring_state_on_uninstall(mailings):
+    """Without the "Recurring" state, a mailing that already ran is sent, one that
+    never ran is a draft again (it can be sent by hand)."""
+    sent = mailings.filtered("sent_date")
+    sent.write({"state": "done", "recurrence_next_date": False})
+    (mailings - sent).write({"state": "draft", "recurrence_next_date": False})
 
 
 class MailingMailing(models.Model):
@@ -44,7 +55,7 @@ class MailingMailing(models.Model):
 
     state = fields.Selection(
         selection_add=[("recurring", "Recurring")],
-        ondelete={"recurring": "set default"},
+        ondelete={"recurring": _recurring_state_on_uninstall},
     )
     recurrence_enabled = fields.Boolean(
         string="Recurring",
@@ -52,7 +63,12 @@ class MailingMailing(models.Model):
         help="Send the mailing again periodically, each time to the recipients that "
         "newly match and were never mailed by it.",
     )
-    recurrence_interval = fields.Integer(string="Every", default=1)
+    recurrence_interval = fields.Integer(
+        string="Every",
+        default=1,
+        help="Number of hours, days, weeks or months between two runs: at least 1, at "
+        "most about ten years (87600 hours, 3650 days, 520 weeks, 120 months).",
+    )
     recurrence_unit = fields.Selection(
         selection=[
             ("hours", "Hours"),
@@ -70,7 +86,8 @@ class MailingMailing(models.Model):
     )
     recurrence_end_date = fields.Datetime(
         string="Until",
-        help="No run after this date. Empty: until stopped.",
+        help="No run after this date; it cannot be before the start. Empty: until "
+        "stopped.",
     )
     recurrence_next_date = fields.Datetime(
         string="Next Run",
@@ -98,14 +115,6 @@ class MailingMailing(models.Model):
         string="Runs Count", compute="_compute_recurrence_run_count"
     )
 
-    _sql_constraints = [
-        (
-            "recurrence_interval_positive",
-            "CHECK (NOT recurrence_enabled OR recurrence_interval > 0)",
-            "A recurring mailing repeats at least every 1 hour, day, week or month.",
-        ),
-    ]
-
     def _compute_recurrence_run_count(self):
         counts = dict(
             self.env["mailing.recurrence.run"]._read_group(
@@ -114,6 +123,28 @@ class MailingMailing(models.Model):
         )
         for mailing in self:
             mailing.recurrence_run_count = counts.get(mailing, 0)
+
+    @api.constrains("recurrence_enabled", "recurrence_interval", "recurrence_unit")
+    def _check_recurrence_interval(self):
+        for mailing in self.filtered("recurrence_enabled"):
+            maximum = MAX_INTERVALS.get(mailing.recurrence_unit)
+            if maximum and not 1 <= mailing.recurrence_interval <= maximum:
+                raise ValidationError(
+                    self.env._(
+                        "Mailing %(mailing)s recurs every %(interval)s %(unit)s: choose "
+                        "from 1 to %(max)s %(unit)s.",
+                        mailing=mailing.subject or mailing.display_name,
+                        interval=mailing.recurrence_interval,
+                        unit=mailing._get_recurrence_unit_label(),
+                        max=maximum,
+                    )
+                )
+
+    def _get_recurrence_unit_label(self):
+        self.ensure_one()
+        return dict(
+            self._fields["recurrence_unit"]._description_selection(self.env)
+        ).get(self.recurrence_unit, "")
 
     @api.constrains(
         "recurrence_enabled",
@@ -205,7 +236,17 @@ class MailingMailing(models.Model):
                     self.env._("Only a draft mailing can start recurring.")
                 )
             mailing._check_recurrence()
+            mailing._check_recurrence_interval()
             start = mailing.recurrence_start_date or self.env.cr.now()
+            if mailing.recurrence_end_date and mailing.recurrence_end_date <= start:
+                raise UserError(
+                    self.env._(
+                        "Mailing %(mailing)s would recur until %(end)s, before it "
+                        "starts: change or empty the end date.",
+                        mailing=mailing.subject or mailing.display_name,
+                        end=mailing.recurrence_end_date,
+                    )
+                )
             mailing.write(
                 {
                     "state": "recurring",

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.tools import LazyTranslate
 
-from ..relative_domain import eval_domain
+from ..relative_domain import DomainEvaluationError, eval_domain
 
 _lt = LazyTranslate(__name__)
 
@@ -243,7 +243,13 @@ class CrmLeadReactivationWizard(models.TransientModel):
         return self.env["crm.lead"].search_count(eval_domain(self.env, text)) - self.lead_count
 
     def _get_domain(self):
-        return eval_domain(self.env, self.mailing_domain)
+        try:
+            return eval_domain(self.env, self.mailing_domain)
+        except DomainEvaluationError as error:
+            # E.g. too many leads selected for one filter.
+            raise UserError(
+                self.env._("These criteria cannot be used: %(error)s", error=error)
+            ) from error
 
     def _suggest_subject(self):
         self.ensure_one()

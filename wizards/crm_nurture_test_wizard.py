@@ -22,8 +22,9 @@ class CrmNurtureTestWizard(models.TransientModel):
         string="Lead",
         context={"active_test": False},
         help="The lead whose data fills the emails, and on which tags, stages, "
-        "activities and reopening apply for real. Empty: a test lead is made for the "
-        "test address and deleted when the test ends.",
+        "activities and reopening apply for real when you may edit it (otherwise "
+        "those steps are skipped, with the reason). Empty: a test lead is made for "
+        "the test address, on which every step acts, and deleted when the test ends.",
     )
     email = fields.Char(
         string="Send Emails To",
