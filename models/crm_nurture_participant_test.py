@@ -62,22 +62,27 @@ class CrmNurtureParticipant(models.Model):
     def action_test_run_next_step(self):
         self._check_test_access()
         self.sudo()._test_run_next_step()
+        return True
 
     def action_test_simulate_open(self):
         self._check_test_access()
         self.sudo()._test_simulate("open")
+        return True
 
     def action_test_simulate_click(self):
         self._check_test_access()
         self.sudo()._test_simulate("click")
+        return True
 
     def action_test_simulate_reply(self):
         self._check_test_access()
         self.sudo()._test_simulate("reply")
+        return True
 
     def action_test_simulate_bounce(self):
         self._check_test_access()
         self.sudo()._test_simulate("bounce")
+        return True
 
     def action_test_end(self):
         self._check_test_access()

@@ -207,12 +207,15 @@ class MailingMailing(models.Model):
 
     def action_pause_recurrence(self):
         self.write({"recurrence_paused": True})
+        return True
 
     def action_resume_recurrence(self):
         self._resume_recurrence()
+        return True
 
     def action_stop_recurrence(self):
         self._stop_recurrence()
+        return True
 
     def action_view_recurrence_runs(self):
         self.ensure_one()
