@@ -5,6 +5,8 @@
 - Nurture templates are shared by every company.
 - The lost-lead presets write "lost in the last 90 days" as Odoo's filter editor
   writes "is within the last 90 days", so that the editor shows it as a rule.
+- The recurrence interval is bounded by a check that says why (1 to about ten years
+  in its unit); the database constraint it replaces is dropped.
 - The shipped emails greet with ``object.contact_name``, a placeholder Odoo lets
   every user save, instead of ``object.contact_name or ''``, which only Mail
   Template Editors may save: nurture managers, content editors and marketing users
@@ -33,6 +35,14 @@ def migrate(cr, version):
     if not version:
         return
     cr.execute("UPDATE crm_nurture_sequence SET company_id = NULL WHERE is_template")
+    cr.execute(
+        "ALTER TABLE mailing_mailing "
+        "DROP CONSTRAINT IF EXISTS mailing_mailing_recurrence_interval_positive"
+    )
+    cr.execute(
+        "DELETE FROM ir_model_constraint "
+        "WHERE name = 'mailing_mailing_recurrence_interval_positive'"
+    )
     for old in OLD_GREETINGS:
         cr.execute(
             """
