@@ -73,6 +73,36 @@ class CrmLead(models.Model):
                         )
                     )
 
+    def _merge_dependences(self, opportunities):
+        res = super()._merge_dependences(opportunities)
+        self._merge_nurture_participations(opportunities)
+        return res
+
+    def _merge_nurture_participations(self, opportunities):
+        """Participations of merged leads move to this (head) lead, so that their
+        history and the statistics survive the merge, which deletes those leads.
+        A lead runs a sequence once at a time: where the head (or an earlier
+        merged lead) already runs it, the other run ends, as "Lead merged"."""
+        self.ensure_one()
+        Participant = self.env["crm.nurture.participant"].sudo()
+        moving = Participant.search([("lead_id", "in", opportunities.ids)])
+        if not moving:
+            return
+        running = set(
+            Participant.search(
+                [("lead_id", "=", self.id), ("state", "=", "running"), ("is_test", "=", False)]
+            ).sequence_id.ids
+        )
+        duplicates = Participant
+        for participant in moving.filtered(
+            lambda p: p.state == "running" and not p.is_test
+        ).sorted("date_enrolled"):
+            if participant.sequence_id.id in running:
+                duplicates |= participant
+            running.add(participant.sequence_id.id)
+        duplicates._exit("merged")
+        moving.write({"lead_id": self.id})
+
     def action_view_nurture_participations(self):
         self.ensure_one()
         return {

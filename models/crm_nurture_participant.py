@@ -43,6 +43,7 @@ class CrmNurtureParticipant(models.Model):
             ("mismatch", "No longer matching"),
             ("stopped", "Sequence stopped"),
             ("removed", "Removed by hand"),
+            ("merged", "Lead merged into another"),
         ],
     )
     date_enrolled = fields.Datetime(string="Enrolled On", required=True)
