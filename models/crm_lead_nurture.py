@@ -2,6 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+# Lead fields whose change may reach a sequence's goal (won, reopened, converted,
+# tag, stage).
+NURTURE_GOAL_FIELDS = {
+    "stage_id", "active", "type", "tag_ids", "date_conversion", "date_reactivated",
+}
+
 
 class CrmLead(models.Model):
     """Nurture on the lead: its participations, and enrollment on events (lost for
@@ -38,7 +44,15 @@ class CrmLead(models.Model):
             self._enroll_on_nurture_events(
                 lost="lost_reason_id" in vals, tagged="tag_ids" in vals
             )
+        if NURTURE_GOAL_FIELDS.intersection(vals):
+            self._check_nurture_successes()
         return res
+
+    def _check_nurture_successes(self):
+        """A lead won, reopened, converted, tagged or moved on: its running
+        participations that reached their sequence's goal succeed now, not when
+        their next step is due (one indexed query when it has none)."""
+        self.env["crm.nurture.participant"]._check_successes([("lead_id", "in", self.ids)])
 
     def _enroll_on_nurture_events(self, lost=False, tagged=False):
         """Enroll these leads in the sequences waiting for them: lost for one of

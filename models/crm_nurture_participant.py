@@ -1,6 +1,7 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class CrmNurtureParticipant(models.Model):
@@ -144,11 +145,124 @@ class CrmNurtureParticipant(models.Model):
         return exits
 
     def _get_successes(self, sequence):
-        """The participants whose lead reached one of the sequence's goals."""
+        """The participants whose lead reached one of the sequence's goals.
+
+        Real participants are checked in one query; test runs, whose email events
+        are simulated, one by one."""
         checks = sequence._get_success_checks()
         if not checks:
             return self.browse()
-        return self.filtered(lambda p: any(check(p) for check in checks))
+        tests = self.filtered("is_test")
+        found = tests.filtered(lambda p: any(check(p) for check in checks))
+        real = self - tests
+        if real:
+            found |= self.browse(real._query_successes(sequence))
+        return found
+
+    def _query_successes(self, sequence, among=None):
+        """Ids of participants of ``sequence`` whose lead reached one of its goals,
+        in one statement: won, reopened or converted since it joined, a stage
+        reached, a tag put on it, one of its emails clicked or replied to.
+
+        :param among: an SQL condition on ``part`` choosing the participants
+            (default: these)"""
+        self.env.flush_all()
+
+        def emails_with(condition):
+            return SQL(
+                """EXISTS (
+                    SELECT 1 FROM crm_nurture_trace step_trace
+                      JOIN mailing_trace email ON email.id = step_trace.mailing_trace_id
+                     WHERE step_trace.participant_id = part.id AND %s)""",
+                condition,
+            )
+
+        goals = []
+        if sequence.success_won:
+            goals.append(SQL("(lead.active AND stage.is_won)"))
+        if sequence.success_reopened:
+            goals.append(SQL("lead.date_reactivated >= part.date_enrolled"))
+        if sequence.success_converted:
+            goals.append(
+                SQL("(lead.type = 'opportunity' AND lead.date_conversion >= part.date_enrolled)")
+            )
+        if sequence.success_replied:
+            goals.append(emails_with(SQL("email.trace_status = 'reply'")))
+        if sequence.success_clicked:
+            goals.append(emails_with(SQL("email.links_click_datetime IS NOT NULL")))
+        if sequence.success_tag_ids:
+            goals.append(
+                SQL(
+                    """EXISTS (SELECT 1 FROM crm_tag_rel rel
+                                WHERE rel.lead_id = lead.id AND rel.tag_id = ANY(%s))""",
+                    sequence.success_tag_ids.ids,
+                )
+            )
+        if sequence.success_stage_id:
+            goals.append(SQL("stage.sequence >= %s", sequence.success_stage_id.sequence))
+        if not goals:
+            return []
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT part.id
+                  FROM crm_nurture_participant part
+                  JOIN crm_lead lead ON lead.id = part.lead_id
+                  LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                 WHERE %s AND (%s)
+                """,
+                among or SQL("part.id = ANY(%s)", self.ids),
+                SQL(" OR ").join(goals),
+            )
+        )
+        return [row[0] for row in rows]
+
+    def _apply_successes(self, sequence):
+        """Those of these running participants who reached the sequence's goal
+        succeed: they leave, or are marked and go on (the sequence says which)."""
+        succeeded = self._get_successes(sequence)
+        if sequence.success_action == "stop":
+            succeeded._succeed()
+        else:
+            succeeded.filtered(lambda p: not p.date_succeeded).write(
+                {"date_succeeded": self.env.cr.now()}
+            )
+        return succeeded
+
+    @api.model
+    def _check_successes(self, domain=None):
+        """Success noticed as soon as it is true, not when the next step is due.
+
+        With ``domain`` (a lead changed, an email clicked or replied to): the
+        running participants matching it. Without (each scheduled run, a safety
+        net for goals set on a running sequence): all running participants of
+        running or paused sequences with goals, one query per sequence that
+        returns only those who succeeded."""
+        sequence_domain = [("state", "in", ("running", "paused"))]
+        if domain is not None:
+            participants = self.sudo().search(
+                [("state", "=", "running"), ("is_test", "=", False), *domain]
+            )
+            for sequence, members in participants.grouped("sequence_id").items():
+                if sequence.state in ("running", "paused"):
+                    members._apply_new_successes(sequence)
+            return
+        for sequence in self.env["crm.nurture.sequence"].sudo().search(sequence_domain):
+            if not sequence._get_success_checks():
+                continue
+            among = SQL(
+                "part.sequence_id = %s AND part.state = 'running' AND part.is_test IS NOT TRUE",
+                sequence.id,
+            )
+            found = self.sudo().browse(self._query_successes(sequence, among=among))
+            found._apply_new_successes(sequence)
+
+    def _apply_new_successes(self, sequence):
+        if sequence.success_action == "continue":
+            # Marked once: those who go on are not counted again.
+            self = self.filtered(lambda p: not p.date_succeeded)
+        if self:
+            self._apply_successes(sequence)
 
     def _last_email_bounced(self):
         self.ensure_one()

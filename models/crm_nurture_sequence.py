@@ -324,6 +324,9 @@ class CrmNurtureSequence(models.Model):
         self.search(
             [("state", "in", ("running", "paused")), ("enrollment_mode", "=", "continuous")]
         )._enroll_matching()
+        # Goals reached since the last run end those participations first: no
+        # email leaves after the goal.
+        self.env["crm.nurture.participant"]._check_successes()
         self.env["crm.nurture.trace"]._process_due(batch_size=PROCESS_BATCH_SIZE)
 
     # ------------------------------------------------------------------

@@ -231,13 +231,7 @@ class CrmNurtureTrace(models.Model):
         for reason, leaving in exits.items():
             leaving._exit(reason)
         running = participants.filtered(lambda p: p.state == "running")
-        succeeded = running._get_successes(sequence)
-        if sequence.success_action == "stop":
-            succeeded._succeed()
-        else:
-            succeeded.filtered(lambda p: not p.date_succeeded).write(
-                {"date_succeeded": self.env.cr.now()}
-            )
+        running._apply_successes(sequence)
         return self.filtered(lambda t: t.state == "scheduled")
 
     def _check_trigger_event(self, step):

@@ -78,6 +78,11 @@ class MailingTrace(models.Model):
         nurtured = traces.filtered("nurture_trace_id")
         if nurtured:
             self.env["crm.nurture.trace"]._on_mailing_event(nurtured, event)
+            if event in ("click", "reply"):
+                # "Clicked" and "replied" may be the sequence's goal: noticed now.
+                self.env["crm.nurture.participant"]._check_successes(
+                    [("trace_ids.mailing_trace_id", "in", nurtured.ids)]
+                )
 
     def _nurture_event_happened(self, event):
         """Whether this email was opened, clicked, replied to or bounced."""

@@ -29,3 +29,4 @@ from . import test_where_things_are_tour
 from . import test_input_validation
 from . import test_button_returns
 from . import test_nurture_lead_merge
+from . import test_nurture_success

@@ -25,11 +25,12 @@ class TestNurtureEngine(NurtureSequenceCommon):
         self.assertEqual(waiting.scheduled_date, self.T0 + self.days(2))
         self.assertEqual(self.process(self.T0 + self.days(2)), 1)
         self.assertEqual(self.steps_done(ann), self.week1 | self.week2_clicked)
-        # Bob is won before week 2: success, he leaves.
+        # Bob is won before week 2: success, noticed at once; he leaves and his
+        # two branches are cancelled, before their turn.
         bob.action_set_won()
-        # Due: Bob's two branches (his success cancels the second before its turn)
-        # and Cid's two (the "clicked" one is cancelled at its deadline).
-        self.assertEqual(self.process(self.T0 + self.days(7)), 3)
+        self.assertEqual(self.participant(bob).state, "succeeded")
+        # Due: Cid's two branches (the "clicked" one is cancelled at its deadline).
+        self.assertEqual(self.process(self.T0 + self.days(7)), 2)
         self.assertEqual(self.participant(bob).state, "succeeded")
         self.assertEqual(self.steps_done(bob), self.week1)
         self.assertEqual(self.steps_done(cid), self.week1 | self.week2_ignored)
