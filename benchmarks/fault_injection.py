@@ -130,6 +130,11 @@ def worker(args):
     """Run one engine until it has nothing due; print what it did as JSON."""
     registry = odoo.modules.registry.Registry(args.database)
     stats = {"done": 0}
+    # Batches of the nurture scheduled action small enough for every worker to
+    # get some.
+    from odoo.addons.mass_mailing_crm_nurture.models import crm_nurture_sequence
+
+    crm_nurture_sequence.PROCESS_BATCH_SIZE = args.batch
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         models = {
@@ -208,9 +213,8 @@ class Workers:
             out, _err = proc.communicate()
             log.seek(0)
             for record in _log_records(log.read()):
-                if " ERROR " in record[:80] or " CRITICAL " in record[:80] or (
-                    record.startswith("Traceback")
-                ):
+                head = record.split("\n", 1)[0]
+                if " ERROR " in head or " CRITICAL " in head or head.startswith("Traceback"):
                     outcome["errors"][_error_name(record)] += 1
             if proc.pid in self.killed:
                 outcome["work"].append(f"{kind}:killed")
@@ -231,7 +235,7 @@ def _log_records(text):
     traceback), or an uncaught traceback."""
     records = []
     for line in text.splitlines():
-        if not records or line[:4].isdigit() or line.startswith("Traceback"):
+        if not records or line[:4].isdigit():
             records.append(line)
         else:
             records[-1] += "\n" + line

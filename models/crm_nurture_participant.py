@@ -43,7 +43,10 @@ class CrmNurtureParticipant(models.Model):
             ("mismatch", "No longer matching"),
             ("stopped", "Sequence stopped"),
             ("removed", "Removed by hand"),
+            ("failed", "A step failed"),
         ],
+        help="A step failed: its action failed at every attempt (see the step's "
+        "last error); its next steps never ran.",
     )
     date_enrolled = fields.Datetime(string="Enrolled On", required=True)
     date_done = fields.Datetime(string="Ended On")

@@ -230,6 +230,19 @@ class CrmNurtureSequence(models.Model):
         )._enroll_matching()
         self.env["crm.nurture.trace"]._process_due(batch_size=PROCESS_BATCH_SIZE)
 
+    def _lock_running(self):
+        """Whether this sequence is running, read under a share lock held until the
+        caller's transaction ends: a pause or a stop waits for the step being run,
+        and one made since the transaction started shows as a conflict (the step
+        is then looked at again later)."""
+        self.ensure_one()
+        self.flush_recordset(["state"])
+        self.env.cr.execute(
+            "SELECT state FROM crm_nurture_sequence WHERE id = %s FOR SHARE", [self.id]
+        )
+        row = self.env.cr.fetchone()
+        return bool(row) and row[0] == "running"
+
     # ------------------------------------------------------------------
     # Enrollment
     # ------------------------------------------------------------------
