@@ -1,9 +1,10 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import threading
 
 from odoo import api, fields, models, tools
+
+from ..retry import CONCURRENCY_ERRORS, auto_commit_enabled
 
 _logger = logging.getLogger(__name__)
 
@@ -12,6 +13,8 @@ _logger = logging.getLogger(__name__)
 SKIP_TAG_COUNT = "skip_tag_stat_count"
 # Key of the session lock that keeps expiry runs one at a time.
 EXPIRY_LOCK_KEY = 0x6E757274  # "nurt"
+# Conflicts with another run in a row after which a run leaves the work to it.
+MAX_EXPIRY_CONFLICTS = 3
 
 
 class CrmLeadTagStat(models.Model):
@@ -277,25 +280,37 @@ class CrmLeadTagStat(models.Model):
         of counters. Progress is reported and, outside tests, the links and the
         mark are committed together per batch: a run after a crash resumes where
         the last committed batch ended. One batch at a time: a run that finds
-        another one at work leaves (nothing fails, nothing is done twice).
+        another one at work leaves (nothing fails, nothing is done twice); a run
+        that meets the changes of another one (it took the lock just after the
+        other committed) starts the batch again in a fresh transaction.
 
         :return: number of tags removed
         """
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        auto_commit = auto_commit_enabled()
         now = self.env.cr.now()
-        done = seen = 0
+        done = seen = conflicts = 0
         total = None
-        # Each batch takes the lock: a run that finds it taken leaves (another run
-        # is at work, from the same mark).
-        while self._lock_expiry():
-            if total is None:
-                total = self._count_expired(now)
-            counted, lead_ids = self._expire_batch(now, batch_size)
+        while True:
+            try:
+                batch = self._expire_batch_isolated(now, batch_size, auto_commit)
+            except CONCURRENCY_ERRORS as error:
+                # Another run moved the mark, or removed the same links, since this
+                # transaction started: in a fresh transaction, go on from where it
+                # stopped; in a test (one transaction), leave it to the other.
+                conflicts += 1
+                if not auto_commit or conflicts > MAX_EXPIRY_CONFLICTS:
+                    _logger.info("Tag expiry left to another run: %s", error)
+                    break
+                self.env.cr.rollback()
+                continue
+            if batch is None:
+                break  # another run is at work, from the same mark
+            counted, lead_ids = batch
             if not counted:
                 break
+            if total is None:
+                total = seen + self._count_expired(now) + counted
             seen += counted
-            if lead_ids:
-                self._notify_leads_untagged(lead_ids)
             done += len(lead_ids)
             self.env["ir.cron"]._notify_progress(done=seen, remaining=max(total - seen, 0))
             if auto_commit:
@@ -303,6 +318,25 @@ class CrmLeadTagStat(models.Model):
         if done:
             _logger.info("Removed %s expired tags from leads", done)
         return done
+
+    def _expire_batch_isolated(self, now, batch_size, auto_commit):
+        """Take the expiry lock and expire the next batch, in a savepoint in tests
+        (a conflict then undoes only this batch); ``None`` when another run holds
+        the lock."""
+        if auto_commit:
+            return self._expire_next_batch(now, batch_size)
+        with self.env.cr.savepoint():
+            return self._expire_next_batch(now, batch_size)
+
+    def _expire_next_batch(self, now, batch_size):
+        # Each batch takes the lock: a run that finds it taken leaves (another run
+        # is at work, from the same mark).
+        if not self._lock_expiry():
+            return None
+        counted, lead_ids = self._expire_batch(now, batch_size)
+        if lead_ids:
+            self._notify_leads_untagged(lead_ids)
+        return counted, lead_ids
 
     def _lock_expiry(self):
         """Take the expiry lock for this transaction (a batch), or say it is taken.
