@@ -8,6 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from ..retry import (
+    CONCURRENCY_ERRORS,
     CONFLICT_DELAY,
     MAX_ATTEMPTS,
     auto_commit_enabled,
@@ -158,7 +159,7 @@ class CrmNurtureTrace(models.Model):
         auto_commit = auto_commit_enabled()
         done = batches = 0
         while max_batches is None or batches < max_batches:
-            candidates = self._select_due(batch_size)
+            candidates = self._select_due_fresh(batch_size, auto_commit)
             if not candidates:
                 break
             batches += 1
@@ -192,6 +193,21 @@ class CrmNurtureTrace(models.Model):
                 traces = self._claim(traces.ids)
                 traces.sudo()._action_failed(step, error)
         return len(traces)
+
+    def _select_due_fresh(self, limit, auto_commit):
+        """``_select_due``, on a snapshot that sees the other runs' commits: due
+        steps another run did since this transaction began cannot be locked (a
+        conflict); outside tests, the transaction is then committed and the
+        selection made again, in tests they are left to the other run."""
+        for _attempt in range(3):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    return self._select_due(limit)
+            except CONCURRENCY_ERRORS:
+                if not auto_commit:
+                    break
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return []
 
     def _select_due(self, limit):
         # The sequence's state may have just been changed in this transaction.
