@@ -12,6 +12,7 @@ from . import test_reactivation_presets
 from . import test_reactivation_wizard
 from . import test_reactivation_results
 from . import test_recurring_mailing
+from . import test_recurring_concurrency
 from . import test_click_tag_rules
 from . import test_nurture_engine
 from . import test_nurture_concurrency
