@@ -1,14 +1,19 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..relative_domain import DomainEvaluationError, check_domain, eval_domain
+from ..retry import CONCURRENCY_ERRORS
+
+_logger = logging.getLogger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Due steps handled per batch of the scheduled action; each batch is committed.
@@ -227,8 +232,23 @@ class CrmNurtureSequence(models.Model):
         """Scheduled action: enroll matching leads, then run due steps."""
         self.search(
             [("state", "in", ("running", "paused")), ("enrollment_mode", "=", "continuous")]
-        )._enroll_matching()
+        )._enroll_matching_isolated()
         self.env["crm.nurture.trace"]._process_due(batch_size=PROCESS_BATCH_SIZE)
+
+    def _enroll_matching_isolated(self):
+        """``_enroll_matching``, each sequence in a savepoint: another run
+        enrolling the same leads at once (a conflict, or the one-running-
+        participation index) leaves them to it, and a sequence whose enrollment
+        fails (say, its filter no longer evaluates) never stops the others."""
+        for sequence in self:
+            try:
+                with self.env.cr.savepoint():
+                    sequence._enroll_matching()
+            except (*CONCURRENCY_ERRORS, errors.UniqueViolation) as error:
+                _logger.info("Enrollment of sequence %s left to another run: %s",
+                             sequence.id, error)
+            except Exception:  # noqa: BLE001 - one sequence never stops the others
+                _logger.exception("Enrollment of nurture sequence %s failed", sequence.id)
 
     def _lock_running(self):
         """Whether this sequence is running, read under a share lock held until the

@@ -285,16 +285,41 @@ class CrmNurtureTrace(models.Model):
         traces = traces._wait_for_send_window(step, now)
         if not traces:
             return
-        try:
-            with self.env.cr.savepoint():
-                step._run_action(traces)
-        except Exception as error:  # noqa: BLE001 - recorded on the traces, retried
-            traces._action_failed(step, error)
+        traces = traces._run_action_isolated(step)
+        if not traces:
             return
         traces.write({"state": "done", "date_done": now, "date_next_try": False})
         traces.participant_id.write({"current_step_id": step.id})
         traces._schedule_children(step, now)
         traces.participant_id._complete_finished()
+
+    def _run_action_isolated(self, step):
+        """Run the action of ``step`` for these traces in a savepoint; return the
+        traces it succeeded for. When it fails for the group, each participant
+        is tried alone, so that one whose data breaks the action (say, its email
+        does not render for that lead) does not hold back the others; a conflict
+        with another run holds back the whole group, for a short while."""
+        try:
+            with self.env.cr.savepoint():
+                step._run_action(self)
+            return self
+        except Exception as error:  # noqa: BLE001 - recorded on the traces, retried
+            if len(self) == 1 or is_concurrency_error(error):
+                self._action_failed(step, error)
+                return self.browse()
+        succeeded = self.browse()
+        failed = defaultdict(lambda: [self.browse(), None])  # error text -> traces, error
+        for trace in self:
+            try:
+                with self.env.cr.savepoint():
+                    step._run_action(trace)
+                succeeded |= trace
+            except Exception as error:  # noqa: BLE001 - recorded on the trace, retried
+                failed[error_text(error)][0] |= trace
+                failed[error_text(error)][1] = error
+        for traces, error in failed.values():
+            traces._action_failed(step, error)
+        return succeeded
 
     def _action_failed(self, step, error):
         """The action of ``step`` failed for these traces (its changes undone).

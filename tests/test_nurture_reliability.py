@@ -100,11 +100,10 @@ class TestNurtureReliability(NurtureSequenceCommon):
         done once, and only then are its next steps scheduled."""
         self.start_with(self.leads)
         origin = type(self.env["mailing.mailing"])._nurture_send
-        calls = []
+        server = {"down": True}
 
         def flaky_send(mailing, res_ids):
-            calls.append(res_ids)
-            if len(calls) == 1:
+            if server["down"]:
                 raise ConnectionError("SMTP went away")
             return origin(mailing, res_ids)
 
@@ -116,12 +115,29 @@ class TestNurtureReliability(NurtureSequenceCommon):
             participant = self.participant(self.leads[0])
             self.assertEqual(len(participant.trace_ids), 1, "no next step after a failure")
             self.assertEqual(participant.trace_ids.attempt_count, 1)
+            server["down"] = False
             self.process(self.T0 + timedelta(minutes=5))
         self.assertEqual(self.steps_done(self.leads[0]), self.week1)
         self.assertEqual(len(self.week1.mailing_id.mailing_trace_ids), 3)
         self.assertEqual(
             participant.trace_ids.step_id, self.week1 | self.week2_clicked | self.week2_ignored
         )
+
+    def test_one_bad_participant_among_good_ones(self):
+        """An email that does not render for one lead only (its data breaks the
+        template) holds back that participant, not the others of the step."""
+        self.week1.mailing_id.body_html = (
+            '<p>Hello <t t-out="1 / (0 if object.partner_name == \'Broken\' else 1)"/></p>'
+        )
+        self.leads[1].partner_name = "Broken"
+        self.start_with(self.leads)
+        with mute_logger(TRACE_LOGGER):
+            self.process(self.T0)
+        self.assertEqual(self.steps_done(self.leads[0]), self.week1)
+        self.assertEqual(self.steps_done(self.leads[2]), self.week1)
+        self.assertFalse(self.steps_done(self.leads[1]))
+        self.assertEqual(self.participant(self.leads[1]).trace_ids.attempt_count, 1)
+        self.assertEqual(len(self.week1.mailing_id.mailing_trace_ids), 2)
 
     def test_conflict_is_not_an_attempt(self):
         """A conflict with another process is no failure: the step is looked at
