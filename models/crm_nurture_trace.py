@@ -6,6 +6,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..retry import (
     CONCURRENCY_ERRORS,
@@ -79,9 +80,7 @@ class CrmNurtureTrace(models.Model):
         help="When the step is tried again after a failed attempt, or after it met "
         "another run working on the same records.",
     )
-    last_error = fields.Char(
-        readonly=True, help="Why the last attempt failed."
-    )
+    last_error = fields.Char(readonly=True, help="Why the last attempt failed.")
     mailing_trace_id = fields.Many2one(
         comodel_name="mailing.trace", string="Email", index="btree_not_null"
     )
@@ -214,15 +213,18 @@ class CrmNurtureTrace(models.Model):
         self.env["crm.nurture.sequence"].flush_model(["state"])
         self.flush_model()
         self.env.cr.execute(
-            f"""
-            SELECT trace.id FROM crm_nurture_trace trace
-              JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
-             WHERE {self._due_condition()}
-             ORDER BY trace.scheduled_date
-             LIMIT %(limit)s
-               FOR UPDATE OF trace SKIP LOCKED
-            """,  # noqa: S608 - a constant condition
-            {"now": self.env.cr.now(), "limit": limit},
+            SQL(
+                """
+                SELECT trace.id FROM crm_nurture_trace trace
+                  JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
+                 WHERE %s
+                 ORDER BY trace.scheduled_date
+                 LIMIT %s
+                   FOR UPDATE OF trace SKIP LOCKED
+                """,
+                self._get_due_sql(self.env.cr.now()),
+                limit,
+            )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
@@ -230,22 +232,29 @@ class CrmNurtureTrace(models.Model):
         self.env["crm.nurture.sequence"].flush_model(["state"])
         self.flush_model()
         self.env.cr.execute(
-            f"""
-            SELECT COUNT(*) FROM crm_nurture_trace trace
-              JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
-             WHERE {self._due_condition()}
-            """,  # noqa: S608 - a constant condition
-            {"now": self.env.cr.now()},
+            SQL(
+                """
+                SELECT COUNT(*) FROM crm_nurture_trace trace
+                  JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
+                 WHERE %s
+                """,
+                self._get_due_sql(self.env.cr.now()),
+            )
         )
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _due_condition(self):
-        """SQL condition of a due step (aliases ``trace`` and ``seq``): scheduled,
-        its date and its next try passed, its sequence running, not a test."""
-        return """trace.state = 'scheduled' AND trace.scheduled_date <= %(now)s
-               AND (trace.date_next_try IS NULL OR trace.date_next_try <= %(now)s)
-               AND seq.state = 'running' AND trace.is_test IS NOT TRUE"""
+    def _get_due_sql(self, now):
+        """SQL condition of a step due at ``now`` (aliases ``trace`` and ``seq``):
+        scheduled, its date and its next try passed, its sequence running, not a
+        test."""
+        return SQL(
+            """trace.state = 'scheduled' AND trace.scheduled_date <= %s
+               AND (trace.date_next_try IS NULL OR trace.date_next_try <= %s)
+               AND seq.state = 'running' AND trace.is_test IS NOT TRUE""",
+            now,
+            now,
+        )
 
     def _group_by_step(self, trace_ids):
         groups = defaultdict(list)
