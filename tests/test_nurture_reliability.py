@@ -164,6 +164,7 @@ class TestNurtureReliability(NurtureSequenceCommon):
         runs none of its steps; once resumed, they run."""
         self.start_with(self.leads)
         with self.at(self.T0):
+            self.env.flush_all()
             self.sequence.with_user(self.user_manager).action_pause()
             self.assertEqual(self.env["crm.nurture.trace"]._process_due(), 0)
         self.assertFalse(self.steps_done(self.leads[0]))
@@ -179,10 +180,12 @@ class TestNurtureReliability(NurtureSequenceCommon):
         self.start_with(self.leads)
         Trace = self.env["crm.nurture.trace"]
         with self.at(self.T0):
+            self.env.flush_all()
             claimed = Trace._select_due(10)
+            self.assertEqual(len(claimed), 3)
             self.sequence.with_user(self.user_manager).action_pause()
             for step, trace_ids in Trace._group_by_step(claimed).items():
-                Trace._process_group(step, trace_ids)
+                Trace._claim(trace_ids)._execute(step)
         traces = self.sequence.participant_ids.trace_ids
         self.assertEqual(set(traces.mapped("state")), {"scheduled"})
         self.assertFalse(self.week1.mailing_id.mailing_trace_ids)
