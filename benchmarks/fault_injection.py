@@ -218,6 +218,9 @@ class Workers:
                 head = record.split("\n", 1)[0]
                 if " ERROR " in head or " CRITICAL " in head or head.startswith("Traceback"):
                     outcome["errors"][_error_name(record)] += 1
+                elif " WARNING " in head and "mass_mailing_crm_nurture" in head:
+                    # A failure the engine recorded (retried later, shown to users).
+                    outcome["errors"][f"{_error_name(record)} (recorded)"] += 1
             if proc.pid in self.killed:
                 outcome["work"].append(f"{kind}:killed")
                 continue
@@ -245,6 +248,8 @@ def _log_records(text):
 
 
 def _error_name(record):
+    if "Failed to render" in record:
+        return "render error"
     for name in ("SerializationFailure", "could not serialize", "UniqueViolation",
                  "LockNotAvailable", "QWebException", "DeadlockDetected",
                  "UserError", "ValueError", "KeyError", "AttributeError"):
