@@ -300,3 +300,42 @@ class TestRecurringRuns(NurtureRecurringCommon):
             )
         with self.assertRaises(AccessError):
             mailing.recurrence_run_ids.write({"new_recipient_count": 99})
+
+
+@tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
+class TestRecurringFailures(NurtureRecurringCommon):
+    """A recurring mailing that fails never stops the others; it is tried again
+    with a growing delay, shown on the mailing, and paused after too many."""
+
+    LOGGER = "odoo.addons.mass_mailing_crm_nurture.models.mailing_mailing_recurrence"
+
+    def test_failing_render_among_good_ones(self):
+        """A mailing whose email does not render fails alone: the good one is sent
+        to everybody, the bad one to nobody, with its error on the mailing and in
+        its chatter; it is tried again 5, 10, 20, 40 minutes later, then paused."""
+        with self.at(self.T0):
+            bad = self.recurring_mailing(
+                subject="Broken", body_html='<p>Hi <t t-out="object.nonexistent_field"/></p>'
+            )
+            good = self.recurring_mailing(subject="Fine")
+            (bad | good).action_launch()
+            with mute_logger(self.LOGGER):
+                self.assertEqual(self.run_due(), 3)
+        self.assertEqual(self.traced(good), dict.fromkeys(self.leads.ids, 1))
+        self.assertFalse(self.traced(bad))
+        self.assertEqual(bad.recurrence_failure_count, 1)
+        self.assertIn("nonexistent_field", bad.recurrence_last_error)
+        self.assertIn("tried again", bad.message_ids[0].body)
+        minutes = 0
+        for attempt, delay in enumerate((5, 10, 20, 40), start=2):
+            minutes += delay
+            with self.at(self.T0 + timedelta(minutes=minutes - 1)), mute_logger(self.LOGGER):
+                self.run_due()
+            self.assertEqual(bad.recurrence_failure_count, attempt - 1, "not before its retry")
+            with self.at(self.T0 + timedelta(minutes=minutes)), mute_logger(self.LOGGER):
+                self.run_due()
+            self.assertEqual(bad.recurrence_failure_count, attempt)
+        self.assertTrue(bad.recurrence_paused)
+        self.assertIn("paused", bad.message_ids[0].body)
+        self.assertFalse(self.traced(bad))
+        self.assertEqual(bad.state, "recurring")
