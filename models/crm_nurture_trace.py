@@ -188,9 +188,14 @@ class CrmNurtureTrace(models.Model):
                 return 0
             # Re-assessing the participants failed (not the action): same as a
             # failed action, in a savepoint of its own.
-            with self.env.cr.savepoint():
-                traces = self._claim(traces.ids)
-                traces.sudo()._action_failed(step, error)
+            try:
+                with self.env.cr.savepoint():
+                    traces = self._claim(traces.ids)
+                    traces.sudo()._action_failed(step, error)
+            except Exception:  # noqa: BLE001 - still due: the next pass tries again
+                _logger.exception("Nurture step %s: the failure could not be recorded",
+                                  step.id)
+                return 0
         return len(traces)
 
     def _select_due_fresh(self, limit, auto_commit):
