@@ -181,7 +181,8 @@ def run_engine(env, args, calls):
         env["mailing.mailing"]._cron_process_recurring()
         return len(env["mailing.mailing"]._get_due_recurring_mailings())
     if args.worker == "expiry":
-        env["crm.lead.tag.stat"]._expire_tags(batch_size=args.batch)
+        # As the scheduled action, with small batches: a few per call.
+        env["crm.lead.tag.stat"]._expire_tags(batch_size=args.batch, max_batches=5)
         return True  # a burst: as many calls as asked
     env["mail.mail"].process_email_queue()
     return env["mail.mail"].search_count([("state", "=", "outgoing")])

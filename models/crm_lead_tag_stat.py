@@ -15,6 +15,9 @@ SKIP_TAG_COUNT = "skip_tag_stat_count"
 EXPIRY_LOCK_KEY = 0x6E757274  # "nurt"
 # Conflicts with another run in a row after which a run leaves the work to it.
 MAX_EXPIRY_CONFLICTS = 3
+# Batches one call of the scheduled action handles before it hands over to the
+# next call (Odoo runs it again at once when progress remains).
+EXPIRY_MAX_BATCHES = 10
 
 
 class CrmLeadTagStat(models.Model):
@@ -268,10 +271,10 @@ class CrmLeadTagStat(models.Model):
     @api.model
     def _cron_expire_tags(self):
         """Scheduled action: remove tags whose lifetime has ended from the leads."""
-        self._expire_tags()
+        self._expire_tags(max_batches=EXPIRY_MAX_BATCHES)
 
     @api.model
-    def _expire_tags(self, batch_size=10000):
+    def _expire_tags(self, batch_size=10000, max_batches=None):
         """Remove expired tags from leads (active and archived), batch by batch.
 
         Counters are taken in expiry order from where the last batch stopped (the
@@ -284,13 +287,17 @@ class CrmLeadTagStat(models.Model):
         that meets the changes of another one (it took the lock just after the
         other committed) starts the batch again in a fresh transaction.
 
+        :param max_batches: stop after this many batches (the scheduled action is
+            then called again at once, see ``ir.cron._notify_progress``; another
+            process may take over)
         :return: number of tags removed
         """
         auto_commit = auto_commit_enabled()
         now = self.env.cr.now()
         done = seen = conflicts = 0
         total = None
-        while True:
+        batches = 0
+        while max_batches is None or batches < max_batches:
             try:
                 batch = self._expire_batch_isolated(now, batch_size, auto_commit)
             except CONCURRENCY_ERRORS as error:
@@ -311,6 +318,7 @@ class CrmLeadTagStat(models.Model):
             if total is None:
                 total = seen + self._count_expired(now) + counted
             seen += counted
+            batches += 1
             done += len(lead_ids)
             self.env["ir.cron"]._notify_progress(done=seen, remaining=max(total - seen, 0))
             if auto_commit:
@@ -393,6 +401,7 @@ class CrmLeadTagStat(models.Model):
             SELECT (SELECT COUNT(*) FROM due), ARRAY(SELECT lead_id FROM removed)
             """,
             [*mark, now, batch_size],
+            log_exceptions=False,  # a conflict with another run is expected, and handled
         )
         looked_at, lead_ids = self.env.cr.fetchone()
         return looked_at, lead_ids

@@ -258,7 +258,9 @@ class CrmNurtureSequence(models.Model):
         self.ensure_one()
         self.flush_recordset(["state"])
         self.env.cr.execute(
-            "SELECT state FROM crm_nurture_sequence WHERE id = %s FOR SHARE", [self.id]
+            "SELECT state FROM crm_nurture_sequence WHERE id = %s FOR SHARE",
+            [self.id],
+            log_exceptions=False,  # a conflict is expected, and handled
         )
         row = self.env.cr.fetchone()
         return bool(row) and row[0] == "running"

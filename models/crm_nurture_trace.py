@@ -229,7 +229,8 @@ class CrmNurtureTrace(models.Model):
                 """,
                 self._get_due_sql(self.env.cr.now()),
                 limit,
-            )
+            ),
+            log_exceptions=False,  # a conflict with another run is expected
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
@@ -277,6 +278,7 @@ class CrmNurtureTrace(models.Model):
                FOR UPDATE SKIP LOCKED
             """,
             [trace_ids],
+            log_exceptions=False,  # a conflict with another run is expected
         )
         traces = self.browse([row[0] for row in self.env.cr.fetchall()])
         traces.invalidate_recordset()

@@ -100,6 +100,7 @@ class MailingMailing(models.Model):
                                      FOR NO KEY UPDATE SKIP LOCKED)
                     """,
                     [self.env.cr.now(), self.id],
+                    log_exceptions=False,  # a conflict is expected, and handled
                 )
         except CONCURRENCY_ERRORS:
             return  # another batch marked it since this one started

@@ -415,6 +415,7 @@ class MailingMailing(models.Model):
                FOR NO KEY UPDATE
             """,
             [self.id, self.env.cr.now()],
+            log_exceptions=False,  # a conflict is expected, and handled
         )
         due = bool(self.env.cr.fetchone())
         self.invalidate_recordset()
