@@ -49,6 +49,8 @@ SCENARIOS = (
     "render-error",
 )
 _logger = logging.getLogger("fault_injection")
+# What a worker process did.
+STATS = {"done": 0}
 # A body whose rendering fails (an unknown field), beside good ones.
 BAD_BODY = '<p>Hello <t t-out="object.nonexistent_field"/></p>'
 
@@ -129,7 +131,7 @@ class SmtpHandler(socketserver.StreamRequestHandler):
 def worker(args):
     """Run one engine until it has nothing due; print what it did as JSON."""
     registry = odoo.modules.registry.Registry(args.database)
-    stats = {"done": 0}
+    stats = STATS
     # Batches of the nurture scheduled action small enough for every worker to
     # get some.
     from odoo.addons.mass_mailing_crm_nurture.models import crm_nurture_sequence
@@ -184,8 +186,12 @@ def run_engine(env, args, calls):
         # As the scheduled action, with small batches: a few per call.
         env["crm.lead.tag.stat"]._expire_tags(batch_size=args.batch, max_batches=5)
         return True  # a burst: as many calls as asked
+    outgoing = [("state", "=", "outgoing")]
+    before = env["mail.mail"].search_count(outgoing)
     env["mail.mail"].process_email_queue()
-    return env["mail.mail"].search_count([("state", "=", "outgoing")])
+    left = env["mail.mail"].search_count(outgoing)
+    STATS["done"] += before - left  # the emails this call took out of the queue
+    return left
 
 
 class Workers:
