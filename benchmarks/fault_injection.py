@@ -29,6 +29,7 @@ import signal
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -577,8 +578,6 @@ def main():
     if args.worker:
         worker(args)
         return
-    import tempfile
-
     sink = SmtpSink()
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmpdir:
