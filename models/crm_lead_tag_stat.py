@@ -1,9 +1,10 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import threading
 
 from odoo import api, fields, models, tools
+
+from ..retry import CONCURRENCY_ERRORS, auto_commit_enabled
 
 _logger = logging.getLogger(__name__)
 
@@ -12,6 +13,11 @@ _logger = logging.getLogger(__name__)
 SKIP_TAG_COUNT = "skip_tag_stat_count"
 # Key of the session lock that keeps expiry runs one at a time.
 EXPIRY_LOCK_KEY = 0x6E757274  # "nurt"
+# Conflicts with another run in a row after which a run leaves the work to it.
+MAX_EXPIRY_CONFLICTS = 3
+# Batches one call of the scheduled action handles before it hands over to the
+# next call (Odoo runs it again at once when progress remains).
+EXPIRY_MAX_BATCHES = 10
 
 
 class CrmLeadTagStat(models.Model):
@@ -265,10 +271,10 @@ class CrmLeadTagStat(models.Model):
     @api.model
     def _cron_expire_tags(self):
         """Scheduled action: remove tags whose lifetime has ended from the leads."""
-        self._expire_tags()
+        self._expire_tags(max_batches=EXPIRY_MAX_BATCHES)
 
     @api.model
-    def _expire_tags(self, batch_size=10000):
+    def _expire_tags(self, batch_size=10000, max_batches=None):
         """Remove expired tags from leads (active and archived), batch by batch.
 
         Counters are taken in expiry order from where the last batch stopped (the
@@ -277,25 +283,42 @@ class CrmLeadTagStat(models.Model):
         of counters. Progress is reported and, outside tests, the links and the
         mark are committed together per batch: a run after a crash resumes where
         the last committed batch ended. One batch at a time: a run that finds
-        another one at work leaves (nothing fails, nothing is done twice).
+        another one at work leaves (nothing fails, nothing is done twice); a run
+        that meets the changes of another one (it took the lock just after the
+        other committed) starts the batch again in a fresh transaction.
 
+        :param max_batches: stop after this many batches (the scheduled action is
+            then called again at once, see ``ir.cron._notify_progress``; another
+            process may take over)
         :return: number of tags removed
         """
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        auto_commit = auto_commit_enabled()
         now = self.env.cr.now()
-        done = seen = 0
+        done = seen = conflicts = 0
         total = None
-        # Each batch takes the lock: a run that finds it taken leaves (another run
-        # is at work, from the same mark).
-        while self._lock_expiry():
-            if total is None:
-                total = self._count_expired(now)
-            counted, lead_ids = self._expire_batch(now, batch_size)
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            try:
+                batch = self._expire_batch_isolated(now, batch_size, auto_commit)
+            except CONCURRENCY_ERRORS as error:
+                # Another run moved the mark, or removed the same links, since this
+                # transaction started: in a fresh transaction, go on from where it
+                # stopped; in a test (one transaction), leave it to the other.
+                conflicts += 1
+                if not auto_commit or conflicts > MAX_EXPIRY_CONFLICTS:
+                    _logger.info("Tag expiry left to another run: %s", error)
+                    break
+                self.env.cr.rollback()
+                continue
+            if batch is None:
+                break  # another run is at work, from the same mark
+            counted, lead_ids = batch
             if not counted:
                 break
+            if total is None:
+                total = seen + self._count_expired(now) + counted
             seen += counted
-            if lead_ids:
-                self._notify_leads_untagged(lead_ids)
+            batches += 1
             done += len(lead_ids)
             self.env["ir.cron"]._notify_progress(done=seen, remaining=max(total - seen, 0))
             if auto_commit:
@@ -303,6 +326,25 @@ class CrmLeadTagStat(models.Model):
         if done:
             _logger.info("Removed %s expired tags from leads", done)
         return done
+
+    def _expire_batch_isolated(self, now, batch_size, auto_commit):
+        """Take the expiry lock and expire the next batch, in a savepoint in tests
+        (a conflict then undoes only this batch); ``None`` when another run holds
+        the lock."""
+        if auto_commit:
+            return self._expire_next_batch(now, batch_size)
+        with self.env.cr.savepoint():
+            return self._expire_next_batch(now, batch_size)
+
+    def _expire_next_batch(self, now, batch_size):
+        # Each batch takes the lock: a run that finds it taken leaves (another run
+        # is at work, from the same mark).
+        if not self._lock_expiry():
+            return None
+        counted, lead_ids = self._expire_batch(now, batch_size)
+        if lead_ids:
+            self._notify_leads_untagged(lead_ids)
+        return counted, lead_ids
 
     def _lock_expiry(self):
         """Take the expiry lock for this transaction (a batch), or say it is taken.
@@ -359,6 +401,7 @@ class CrmLeadTagStat(models.Model):
             SELECT (SELECT COUNT(*) FROM due), ARRAY(SELECT lead_id FROM removed)
             """,
             [*mark, now, batch_size],
+            log_exceptions=False,  # a conflict with another run is expected, and handled
         )
         looked_at, lead_ids = self.env.cr.fetchone()
         return looked_at, lead_ids

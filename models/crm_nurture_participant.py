@@ -45,7 +45,10 @@ class CrmNurtureParticipant(models.Model):
             ("stopped", "Sequence stopped"),
             ("removed", "Removed by hand"),
             ("merged", "Lead merged into another"),
+            ("failed", "A step failed"),
         ],
+        help="A step failed: its action failed at every attempt (see the step's "
+        "last error); its next steps never ran.",
     )
     date_enrolled = fields.Datetime(string="Enrolled On", required=True)
     date_done = fields.Datetime(string="Ended On")

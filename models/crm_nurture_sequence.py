@@ -1,8 +1,10 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -11,6 +13,9 @@ from odoo.tools import SQL
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..relative_domain import DomainEvaluationError, check_domain, eval_domain
+from ..retry import CONCURRENCY_ERRORS
+
+_logger = logging.getLogger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Due steps handled per batch of the scheduled action; each batch is committed.
@@ -323,11 +328,41 @@ class CrmNurtureSequence(models.Model):
         """Scheduled action: enroll matching leads, then run due steps."""
         self.search(
             [("state", "in", ("running", "paused")), ("enrollment_mode", "=", "continuous")]
-        )._enroll_matching()
+        )._enroll_matching_isolated()
         # Goals reached since the last run end those participations first: no
         # email leaves after the goal.
         self.env["crm.nurture.participant"]._check_successes()
         self.env["crm.nurture.trace"]._process_due(batch_size=PROCESS_BATCH_SIZE)
+
+    def _enroll_matching_isolated(self):
+        """``_enroll_matching``, each sequence in a savepoint: another run
+        enrolling the same leads at once (a conflict, or the one-running-
+        participation index) leaves them to it, and a sequence whose enrollment
+        fails (say, its filter no longer evaluates) never stops the others."""
+        for sequence in self:
+            try:
+                with self.env.cr.savepoint():
+                    sequence._enroll_matching()
+            except (*CONCURRENCY_ERRORS, errors.UniqueViolation) as error:
+                _logger.info("Enrollment of sequence %s left to another run: %s",
+                             sequence.id, error)
+            except Exception:  # noqa: BLE001 - one sequence never stops the others
+                _logger.exception("Enrollment of nurture sequence %s failed", sequence.id)
+
+    def _lock_running(self):
+        """Whether this sequence is running, read under a share lock held until the
+        caller's transaction ends: a pause or a stop waits for the step being run,
+        and one made since the transaction started shows as a conflict (the step
+        is then looked at again later)."""
+        self.ensure_one()
+        self.flush_recordset(["state"])
+        self.env.cr.execute(
+            "SELECT state FROM crm_nurture_sequence WHERE id = %s FOR SHARE",
+            [self.id],
+            log_exceptions=False,  # a conflict is expected, and handled
+        )
+        row = self.env.cr.fetchone()
+        return bool(row) and row[0] == "running"
 
     # ------------------------------------------------------------------
     # Enrollment

@@ -4,8 +4,9 @@ from odoo import api, fields, models
 
 from .crm_nurture_step import EVENT_TRIGGERS, NEGATIVE_TRIGGERS
 
-# The numbers each box of the picture shows, in this order.
-FLOW_METRICS = ("scheduled", "done", "sent", "opened", "clicked", "replied")
+# The numbers each box of the picture shows, in this order ("failed": the action
+# failed at every attempt, so its responsible sees it where they look).
+FLOW_METRICS = ("scheduled", "done", "failed", "sent", "opened", "clicked", "replied")
 
 
 class CrmNurtureSequence(models.Model):

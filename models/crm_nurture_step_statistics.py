@@ -12,6 +12,10 @@ STEP_METRICS = {
         SQL("trace.state = 'scheduled'"),
         [("state", "=", "scheduled")],
     ),
+    "retrying": (
+        SQL("trace.state = 'scheduled' AND trace.attempt_count > 0"),
+        [("state", "=", "scheduled"), ("attempt_count", ">", 0)],
+    ),
     "done": (
         SQL("trace.state = 'done'"),
         [("state", "=", "done")],
@@ -75,7 +79,17 @@ class CrmNurtureStep(models.Model):
         compute="_compute_statistics",
         help="Branch not taken, or the participation ended before the step.",
     )
-    failed_count = fields.Integer(string="Failed", compute="_compute_statistics")
+    retrying_count = fields.Integer(
+        string="Retrying",
+        compute="_compute_statistics",
+        help="Participants for whom the step failed and will be tried again later.",
+    )
+    failed_count = fields.Integer(
+        string="Failed",
+        compute="_compute_statistics",
+        help="Participants for whom the step failed at every attempt: they left the "
+        "sequence and its next steps never ran.",
+    )
     sent_count = fields.Integer(string="Sent", compute="_compute_statistics")
     opened_count = fields.Integer(string="Opened", compute="_compute_statistics")
     ignored_count = fields.Integer(

@@ -1,11 +1,22 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import threading
 from collections import defaultdict
 
-from odoo import api, fields, models
+from markupsafe import Markup
 
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..retry import (
+    CONCURRENCY_ERRORS,
+    CONFLICT_DELAY,
+    MAX_ATTEMPTS,
+    auto_commit_enabled,
+    error_text,
+    is_concurrency_error,
+    retry_delay,
+)
 from .crm_nurture_step import NEGATIVE_TRIGGERS
 
 _logger = logging.getLogger(__name__)
@@ -56,6 +67,20 @@ class CrmNurtureTrace(models.Model):
         required=True,
     )
     message = fields.Char()
+    attempt_count = fields.Integer(
+        string="Failed Attempts",
+        readonly=True,
+        help="How many times the step's action failed for this participant. It is "
+        "tried again later, with a growing delay, until it succeeds or runs out of "
+        "attempts; then the step is failed and its next steps never run.",
+    )
+    date_next_try = fields.Datetime(
+        string="Next Try",
+        readonly=True,
+        help="When the step is tried again after a failed attempt, or after it met "
+        "another run working on the same records.",
+    )
+    last_error = fields.Char(readonly=True, help="Why the last attempt failed.")
     mailing_trace_id = fields.Many2one(
         comodel_name="mailing.trace", string="Email", index="btree_not_null"
     )
@@ -120,23 +145,25 @@ class CrmNurtureTrace(models.Model):
 
         Due steps are claimed with row locks that skip rows another run holds, and
         claimed again per step after each commit: two runs at once never run a step
-        twice. A step is marked done, its emails queued and its next steps
-        scheduled in one transaction, committed per step group outside tests: after
-        a crash, what was not committed is still due.
+        twice. Each step group runs in its own savepoint: its action first, then,
+        only if the action succeeded, the step is marked done and its next steps
+        scheduled; a failed action is tried again later (see ``_action_failed``),
+        a conflict with another run is left to a later pass. So one bad step never
+        stops the others, and nothing that did not happen is recorded as done.
+        Committed per step group outside tests: after a crash, what was not
+        committed is still due.
 
-        :return: number of steps handled
+        :return: number of steps handled (done or not, as claimed)
         """
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        auto_commit = auto_commit_enabled()
         done = batches = 0
         while max_batches is None or batches < max_batches:
-            candidates = self._select_due(batch_size)
+            candidates = self._select_due_fresh(batch_size, auto_commit)
             if not candidates:
                 break
             batches += 1
             for step, trace_ids in self._group_by_step(candidates).items():
-                traces = self._claim(trace_ids)
-                done += len(traces)
-                traces._execute(step)
+                done += self._process_group(step, trace_ids)
                 if auto_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due())
@@ -144,33 +171,96 @@ class CrmNurtureTrace(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
+    def _process_group(self, step, trace_ids):
+        """Claim and run ``step`` for the traces ``trace_ids``, isolated from the
+        other groups; return how many traces were claimed.
+
+        Override point: the unit of work of the scheduled action."""
+        traces = self.browse()
+        try:
+            with self.env.cr.savepoint():
+                traces = self._claim(trace_ids)
+                traces._execute(step)
+        except Exception as error:  # noqa: BLE001 - one group never stops the others
+            if not traces:
+                # The claim itself met another run (rows it changed): its rows.
+                _logger.info("Nurture step %s: left to another run (%s)", step.id, error)
+                return 0
+            # Re-assessing the participants failed (not the action): same as a
+            # failed action, in a savepoint of its own.
+            try:
+                with self.env.cr.savepoint():
+                    traces = self._claim(traces.ids)
+                    traces.sudo()._action_failed(step, error)
+            except Exception:  # noqa: BLE001 - still due: the next pass tries again
+                _logger.exception("Nurture step %s: the failure could not be recorded",
+                                  step.id)
+                return 0
+        return len(traces)
+
+    def _select_due_fresh(self, limit, auto_commit):
+        """``_select_due``, on a snapshot that sees the other runs' commits: due
+        steps another run did since this transaction began cannot be locked (a
+        conflict); outside tests, the transaction is then committed and the
+        selection made again, in tests they are left to the other run."""
+        for _attempt in range(3):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    return self._select_due(limit)
+            except CONCURRENCY_ERRORS:
+                if not auto_commit:
+                    break
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return []
+
     def _select_due(self, limit):
+        # The sequence's state may have just been changed in this transaction.
+        self.env["crm.nurture.sequence"].flush_model(["state"])
         self.flush_model()
         self.env.cr.execute(
-            """
-            SELECT trace.id FROM crm_nurture_trace trace
-              JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
-             WHERE trace.state = 'scheduled' AND trace.scheduled_date <= %s
-               AND seq.state = 'running' AND trace.is_test IS NOT TRUE
-             ORDER BY trace.scheduled_date
-             LIMIT %s
-               FOR UPDATE OF trace SKIP LOCKED
-            """,
-            [self.env.cr.now(), limit],
+            SQL(
+                """
+                SELECT trace.id FROM crm_nurture_trace trace
+                  JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
+                 WHERE %s
+                 ORDER BY trace.scheduled_date
+                 LIMIT %s
+                   FOR UPDATE OF trace SKIP LOCKED
+                """,
+                self._get_due_sql(self.env.cr.now()),
+                limit,
+            ),
+            log_exceptions=False,  # a conflict with another run is expected
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
     def _count_due(self):
+        self.env["crm.nurture.sequence"].flush_model(["state"])
+        self.flush_model()
         self.env.cr.execute(
-            """
-            SELECT COUNT(*) FROM crm_nurture_trace trace
-              JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
-             WHERE trace.state = 'scheduled' AND trace.scheduled_date <= %s
-               AND seq.state = 'running' AND trace.is_test IS NOT TRUE
-            """,
-            [self.env.cr.now()],
+            SQL(
+                """
+                SELECT COUNT(*) FROM crm_nurture_trace trace
+                  JOIN crm_nurture_sequence seq ON seq.id = trace.sequence_id
+                 WHERE %s
+                """,
+                self._get_due_sql(self.env.cr.now()),
+            )
         )
         return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _get_due_sql(self, now):
+        """SQL condition of a step due at ``now`` (aliases ``trace`` and ``seq``):
+        scheduled, its date and its next try passed, its sequence running, not a
+        test."""
+        return SQL(
+            """trace.state = 'scheduled' AND trace.scheduled_date <= %s
+               AND (trace.date_next_try IS NULL OR trace.date_next_try <= %s)
+               AND seq.state = 'running' AND trace.is_test IS NOT TRUE""",
+            now,
+            now,
+        )
 
     def _group_by_step(self, trace_ids):
         groups = defaultdict(list)
@@ -188,6 +278,7 @@ class CrmNurtureTrace(models.Model):
                FOR UPDATE SKIP LOCKED
             """,
             [trace_ids],
+            log_exceptions=False,  # a conflict with another run is expected
         )
         traces = self.browse([row[0] for row in self.env.cr.fetchall()])
         traces.invalidate_recordset()
@@ -195,10 +286,14 @@ class CrmNurtureTrace(models.Model):
 
     def _execute(self, step):
         """Run ``step`` for these traces: re-assess each participant first, then
-        act for those still going, then schedule what comes next."""
+        act for those still going; only once the action succeeded, mark the step
+        done and schedule what comes next."""
         if not self:
             return
         self = self.sudo()
+        # A tester moves a test run by hand, whatever the sequence's state.
+        if not all(self.mapped("is_test")) and not step.sequence_id._lock_running():
+            return  # paused or stopped meanwhile: the steps wait, still scheduled
         now = self.env.cr.now()
         traces = self._drop_ended_participants()
         traces = traces._apply_exit_and_success(step)
@@ -206,16 +301,90 @@ class CrmNurtureTrace(models.Model):
         traces = traces._wait_for_send_window(step, now)
         if not traces:
             return
-        traces.write({"state": "done", "date_done": now})
+        traces = traces._run_action_isolated(step)
+        if not traces:
+            return
+        traces.write({"state": "done", "date_done": now, "date_next_try": False})
         traces.participant_id.write({"current_step_id": step.id})
         traces._schedule_children(step, now)
+        traces.participant_id._complete_finished()
+
+    def _run_action_isolated(self, step):
+        """Run the action of ``step`` for these traces in a savepoint; return the
+        traces it succeeded for. When it fails for the group, each participant
+        is tried alone, so that one whose data breaks the action (say, its email
+        does not render for that lead) does not hold back the others; a conflict
+        with another run holds back the whole group, for a short while."""
         try:
             with self.env.cr.savepoint():
-                step._run_action(traces)
-        except Exception as error:  # noqa: BLE001 - any failure is recorded on the step
-            _logger.exception("Nurture step %s failed", step.id)
-            traces.write({"state": "failed", "message": str(error)[:250]})
-        traces.participant_id._complete_finished()
+                step._run_action(self)
+            return self
+        except Exception as error:  # noqa: BLE001 - recorded on the traces, retried
+            if len(self) == 1 or is_concurrency_error(error):
+                self._action_failed(step, error)
+                return self.browse()
+        succeeded = self.browse()
+        failed = defaultdict(lambda: [self.browse(), None])  # error text -> traces, error
+        for trace in self:
+            try:
+                with self.env.cr.savepoint():
+                    step._run_action(trace)
+                succeeded |= trace
+            except Exception as error:  # noqa: BLE001 - recorded on the trace, retried
+                failed[error_text(error)][0] |= trace
+                failed[error_text(error)][1] = error
+        for traces, error in failed.values():
+            traces._action_failed(step, error)
+        return succeeded
+
+    def _action_failed(self, step, error):
+        """The action of ``step`` failed for these traces (its changes undone).
+
+        A conflict with another run is looked at again shortly, without counting
+        an attempt. Any other error is tried again later, with a delay that
+        doubles at each attempt; after ``MAX_ATTEMPTS`` the step is failed for these
+        participants, who leave the sequence (their next steps never run), and
+        the sequence's responsible is told in its chatter. Override point."""
+        now = self.env.cr.now()
+        if is_concurrency_error(error):
+            _logger.info("Nurture step %s met another run, tried again: %s", step.id, error)
+            self.write({"date_next_try": now + CONFLICT_DELAY})
+            return
+        _logger.warning("Nurture step %s failed for %s participants: %s",
+                        step.id, len(self), error)
+        reason = error_text(error)
+        by_attempt = defaultdict(lambda: self.browse())
+        for trace in self:
+            by_attempt[trace.attempt_count + 1] |= trace
+        failed = self.browse()
+        for attempt, traces in by_attempt.items():
+            if attempt >= MAX_ATTEMPTS:
+                failed |= traces
+                traces.write({"attempt_count": attempt, "last_error": reason,
+                              "state": "failed", "message": reason,
+                              "date_next_try": False})
+            else:
+                traces.write({"attempt_count": attempt, "last_error": reason,
+                              "date_next_try": now + retry_delay(attempt)})
+        if failed:
+            failed.participant_id._exit("failed")
+            failed._notify_failure(step, reason)
+
+    def _notify_failure(self, step, reason):
+        """Tell the sequence's responsible, in its chatter, that ``step`` failed
+        for good for these participants."""
+        step.sequence_id.message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._(
+                "Step %(step)s failed for %(count)s participants after %(attempts)s "
+                "attempts; they left the sequence. Last error: %(reason)s",
+                step=step.name,
+                count=len(self),
+                attempts=MAX_ATTEMPTS,
+                reason=reason,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def _drop_ended_participants(self):
         ended = self.filtered(lambda t: t.participant_id.state != "running")

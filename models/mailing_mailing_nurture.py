@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import file_open
 
+from ..retry import CONCURRENCY_ERRORS
+
 NURTURE_KEY = "nurture_trace_by_lead"
 
 
@@ -89,8 +91,37 @@ class MailingMailing(models.Model):
             .create(mailing._prepare_nurture_composer_values())
         )
         composer._action_send_mail(auto_commit=False)
-        if self.state != "done":
-            self.write({"state": "done", "sent_date": fields.Datetime.now()})
+        self._mark_nurture_sent()
+        # Out in a moment, once the caller commits, without waiting for the
+        # hourly mail queue.
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+
+    def _mark_nurture_sent(self):
+        """Show the step's email as sent, from its first send on.
+
+        The mailing is shared by every batch of the step, run by any number of
+        processes at once: only a batch that finds it not sent yet and not being
+        marked by another one writes it, and a conflict means another batch did
+        it (a write on the shared row at each batch would make concurrent batches
+        fail)."""
+        if self.state == "done":
+            return
+        self.flush_recordset(["state", "sent_date"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """
+                    UPDATE mailing_mailing SET state = 'done', sent_date = %s
+                     WHERE id IN (SELECT id FROM mailing_mailing
+                                   WHERE id = %s AND state != 'done'
+                                     FOR NO KEY UPDATE SKIP LOCKED)
+                    """,
+                    [self.env.cr.now(), self.id],
+                    log_exceptions=False,  # a conflict is expected, and handled
+                )
+        except CONCURRENCY_ERRORS:
+            return  # another batch marked it since this one started
+        self.invalidate_recordset(["state", "sent_date"])
 
     def _nurture_send_test(self, lead, email_to):
         """Send this step's email, rendered for ``lead``, to the test address
@@ -136,6 +167,9 @@ class MailingMailing(models.Model):
             "body": self._prepend_preview(self.body_html or "", self.preview),
             "composition_mode": "mass_mail",
             "email_from": self.email_from,
+            # Queued, never sent from inside the step's transaction: an email sent
+            # by SMTP cannot be taken back if that transaction is rolled back.
+            "force_send": False,
             "mail_server_id": self.mail_server_id.id,
             "mass_mailing_id": self.id,
             "model": self.mailing_model_real,

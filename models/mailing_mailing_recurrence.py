@@ -1,13 +1,22 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import threading
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+
+from ..retry import (
+    CONFLICT_DELAY,
+    MAX_ATTEMPTS,
+    auto_commit_enabled,
+    error_text,
+    is_concurrency_error,
+    retry_delay,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -22,6 +31,9 @@ RECURRENCE_BATCH_SIZE = 1000
 # Batches a single call of the scheduled action handles before it hands over to
 # the next call (Odoo runs it again at once when progress remains).
 RECURRENCE_MAX_BATCHES = 10
+# First key of the session locks that keep each recurring mailing to one process
+# at a time (the second key is the mailing's id).
+RECURRENCE_LOCK_KEY = 0x72656375  # "recu"
 UNIT_DELTAS = {
     "hours": lambda n: relativedelta(hours=n),
     "days": lambda n: relativedelta(days=n),
@@ -113,6 +125,20 @@ class MailingMailing(models.Model):
     )
     recurrence_run_count = fields.Integer(
         string="Runs Count", compute="_compute_recurrence_run_count"
+    )
+    recurrence_failure_count = fields.Integer(
+        string="Failed Runs",
+        readonly=True,
+        copy=False,
+        help="Runs in a row that failed (e.g. the email does not render, the mail "
+        "server refused it). A failed run is tried again later, with a growing "
+        "delay; after too many the recurrence is paused.",
+    )
+    recurrence_last_error = fields.Char(
+        string="Last Run Error",
+        readonly=True,
+        copy=False,
+        help="Why the last run failed; cleared by the next run that succeeds.",
     )
 
     def _compute_recurrence_run_count(self):
@@ -267,6 +293,7 @@ class MailingMailing(models.Model):
             mailing.write(
                 {
                     "recurrence_paused": False,
+                    "recurrence_failure_count": 0,
                     "recurrence_next_date": mailing._get_next_run_date(now, include=True),
                 }
             )
@@ -335,37 +362,167 @@ class MailingMailing(models.Model):
         re-selected from the traces at each batch, so a run cut short by a crash is
         finished by the next call: nobody mailed twice, nobody skipped.
 
+        Each mailing is run by one process at a time (a session lock, gone with a
+        crashed process): another process at work on it is left to finish it, and
+        goes on with the other mailings. Each mailing is isolated: one that fails
+        is tried again later and its responsible told (``_recurrence_failed``),
+        the others go on.
+
         :param max_batches: stop after this many batches (the scheduled action is
             then called again at once, see ``ir.cron._notify_progress``)
         :return: number of recipients handled
         """
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        auto_commit = auto_commit_enabled()
         done = batches = 0
         for mailing in self._get_due_recurring_mailings():
-            mailing = mailing._with_responsible_context()
-            while True:
-                if max_batches is not None and batches >= max_batches:
-                    # Hand over: progress left makes Odoo call the action again.
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=1)
-                    return done
-                res_ids = mailing._get_recurrence_new_recipients(limit=batch_size)
-                if not res_ids:
-                    mailing._close_recurrence_run()
-                    break
-                run = mailing._get_current_recurrence_run()
-                if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                mailing.with_context(**{RECURRENCE_RUN_KEY: run.id})._action_send_mail(
-                    res_ids=res_ids
+            if max_batches is not None and batches >= max_batches:
+                # Hand over: progress left makes Odoo call the action again.
+                self.env["ir.cron"]._notify_progress(done=done, remaining=1)
+                return done
+            if not mailing._lock_recurrence():
+                continue  # another process runs it
+            try:
+                sent, count = mailing._run_recurrence_batches(
+                    batch_size, max_batches and max_batches - batches, auto_commit
                 )
-                done += len(res_ids)
-                batches += 1
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=mailing._count_recurrence_new_recipients()
-                )
-                if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            finally:
+                mailing._unlock_recurrence()
+            done += sent
+            batches += count
         return done
+
+    def _run_recurrence_batches(self, batch_size, max_batches, auto_commit):
+        """Run this mailing's batches, each isolated: a failure undoes only the
+        batch at work (earlier ones are committed, or kept in tests) and is
+        recorded on the mailing, whose run stops there.
+
+        :return: (recipients handled, batches run)
+        """
+        self.ensure_one()
+        mailing = self._with_responsible_context()
+        if auto_commit:
+            # A snapshot taken under the lock: the batches a process that held it
+            # just before committed are seen.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        done = batches = 0
+        while not max_batches or batches < max_batches:
+            try:
+                if auto_commit:
+                    sent = mailing._run_recurrence_batch(batch_size, auto_commit)
+                else:
+                    with self.env.cr.savepoint():
+                        sent = mailing._run_recurrence_batch(batch_size, auto_commit)
+            except Exception as error:  # noqa: BLE001 - one mailing never stops the others
+                if auto_commit:
+                    self.env.cr.rollback()
+                self._recurrence_failed(error)
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                break
+            if not sent:
+                break
+            done += sent
+            batches += 1
+            self.env["ir.cron"]._notify_progress(
+                done=done, remaining=mailing._count_recurrence_new_recipients()
+            )
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done, batches
+
+    def _run_recurrence_batch(self, batch_size, auto_commit):
+        """Send the next batch of the run; return how many recipients it had (0
+        when the run is over, or no longer due)."""
+        if not self._lock_recurrence_due():
+            return 0
+        res_ids = self._get_recurrence_new_recipients(limit=batch_size)
+        if not res_ids:
+            self._close_recurrence_run()
+            return 0
+        run = self._get_current_recurrence_run()
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.with_context(**{RECURRENCE_RUN_KEY: run.id})._action_send_mail(res_ids=res_ids)
+        return len(res_ids)
+
+    def _lock_recurrence_due(self):
+        """Whether the mailing is still due, read under a row lock at the start of
+        a batch: another process may have just finished the run, a user paused
+        it. A conflict with an edit of the mailing shows here, not halfway."""
+        self.ensure_one()
+        self.flush_recordset()
+        self.env.cr.execute(
+            """
+            SELECT id FROM mailing_mailing
+             WHERE id = %s AND state = 'recurring' AND recurrence_paused IS NOT TRUE
+               AND recurrence_next_date <= %s
+               FOR NO KEY UPDATE
+            """,
+            [self.id, self.env.cr.now()],
+            log_exceptions=False,  # a conflict is expected, and handled
+        )
+        due = bool(self.env.cr.fetchone())
+        self.invalidate_recordset()
+        return due
+
+    def _lock_recurrence(self):
+        """Take this mailing's session lock, or say another process holds it. Kept
+        across the batches' commits; released by ``_unlock_recurrence`` or when the
+        process's connection ends (a crash never keeps it)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [RECURRENCE_LOCK_KEY, self.id]
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _unlock_recurrence(self):
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_advisory_unlock(%s, %s)", [RECURRENCE_LOCK_KEY, self.id]
+        )
+
+    def _recurrence_failed(self, error):
+        """A run of this mailing failed (its batch at work undone).
+
+        A conflict with another transaction (an edit of the mailing) is tried
+        again shortly. Any other error is tried again later, with a delay that
+        doubles at each failure, and told in the mailing's chatter; after
+        ``MAX_ATTEMPTS`` failures in a row the recurrence is paused, for its
+        responsible to fix the mailing and resume it. Override point."""
+        self.ensure_one()
+        now = self.env.cr.now()
+        if is_concurrency_error(error):
+            # Still due: looked at again shortly.
+            _logger.info("Recurring mailing %s met another transaction: %s", self.id, error)
+            cron = self.env.ref(
+                "mass_mailing_crm_nurture.ir_cron_mailing_recurrence", raise_if_not_found=False
+            )
+            if cron:
+                cron._trigger(now + CONFLICT_DELAY)
+            return
+        _logger.warning("Recurring mailing %s failed: %s", self.id, error)
+        attempt = self.recurrence_failure_count + 1
+        reason = error_text(error)
+        values = {"recurrence_failure_count": attempt, "recurrence_last_error": reason}
+        if attempt >= MAX_ATTEMPTS:
+            values["recurrence_paused"] = True
+            body = self.env._(
+                "The recurring run failed %(count)s times in a row: the recurrence is "
+                "paused. Fix the mailing, then resume it. Last error: %(reason)s",
+                count=attempt,
+                reason=reason,
+            )
+        else:
+            values["recurrence_next_date"] = now + retry_delay(attempt)
+            body = self.env._(
+                "The recurring run failed; it is tried again on %(date)s. "
+                "Error: %(reason)s",
+                date=values["recurrence_next_date"],
+                reason=reason,
+            )
+        self.write(values)
+        self.message_post(body=Markup("<p>%s</p>") % body, subtype_xmlid="mail.mt_note")
+        self._trigger_recurrence_cron()
 
     @api.model
     def _get_due_recurring_mailings(self):
@@ -409,9 +566,10 @@ class MailingMailing(models.Model):
             [("mailing_id", "=", self.id), ("state", "=", "running")]
         )
         running.write({"state": "done", "date_done": self.env.cr.now()})
-        self.write(
-            {"recurrence_next_date": self._get_next_run_date(self.env.cr.now())}
-        )
+        values = {"recurrence_next_date": self._get_next_run_date(self.env.cr.now())}
+        if self.recurrence_failure_count or self.recurrence_last_error:
+            values.update(recurrence_failure_count=0, recurrence_last_error=False)
+        self.write(values)
         self._finish_ended_recurrences()
         self._trigger_recurrence_cron()
 

@@ -12,9 +12,11 @@ from . import test_reactivation_presets
 from . import test_reactivation_wizard
 from . import test_reactivation_results
 from . import test_recurring_mailing
+from . import test_recurring_concurrency
 from . import test_click_tag_rules
 from . import test_nurture_engine
 from . import test_nurture_concurrency
+from . import test_nurture_reliability
 from . import test_nurture_steps
 from . import test_nurture_statistics
 from . import test_nurture_test_mode

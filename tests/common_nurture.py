@@ -98,7 +98,11 @@ class NurtureSequenceCommon(NurtureRecurringCommon):
             self.env.flush_all()
             self.env.invalidate_all()
             with self.mock_mail_gateway(mail_unlink_sent=False):
-                return self.env["crm.nurture.trace"]._process_due(**kwargs)
+                done = self.env["crm.nurture.trace"]._process_due(**kwargs)
+                # Step emails are queued, never sent inside the engine's
+                # transaction: the mail queue sends them, as after its commit.
+                self.env["mail.mail"].process_email_queue()
+                return done
 
     def start_with(self, leads, when=None):
         with self.at(when or self.T0):

@@ -102,3 +102,122 @@ class TestNurtureConcurrency(TransactionCase):
             self.assertEqual(env_b["crm.nurture.trace"]._process_due(batch_size=4), 6)
             env_b.cr.commit()
         self.assert_each_step_once()
+
+
+@tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
+class TestNurtureEmailConcurrency(TransactionCase):
+    """Two runs at once on an email step, each in its own committed transaction:
+    both send through the one mailing of the step, whose state must not make
+    either fail. Its next step (an activity) must follow every email once.
+    Committed test data is deleted afterwards."""
+
+    T0 = datetime(2026, 5, 4, 8, 0, 0)
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr, patch.object(cr, "now", lambda: self.T0):
+            env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
+            sequence = env["crm.nurture.sequence"].create(
+                {"name": "Concurrent emails", "enrollment_mode": "none", "send_tz": "UTC"}
+            )
+            email = env["crm.nurture.step"].create(
+                {"sequence_id": sequence.id, "name": "Hello", "trigger": "start"}
+            )
+            email.mailing_id.body_html = "<p>Hello</p>"
+            env["crm.nurture.step"].create(
+                {
+                    "sequence_id": sequence.id,
+                    "name": "Call them",
+                    "parent_id": email.id,
+                    "trigger": "after_parent",
+                    "action": "activity",
+                }
+            )
+            leads = env["crm.lead"].create(
+                [
+                    {"name": f"Concurrent email {i}", "email_from": f"ce{i}@example.com"}
+                    for i in range(6)
+                ]
+            )
+            sequence.state = "running"
+            sequence._enroll(leads)
+            self.sequence_id, self.lead_ids = sequence.id, leads.ids
+            self.mailing_id = email.mailing_id.id
+        self.addCleanup(self._delete_committed_data)
+
+    def _delete_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sequence = env["crm.nurture.sequence"].browse(self.sequence_id)
+            sequence.state = "stopped"
+            sequence.unlink()
+            mailing = env["mailing.mailing"].browse(self.mailing_id)
+            env["mail.mail"].search([("mailing_id", "=", mailing.id)]).unlink()
+            mailing.unlink()
+            env["crm.lead"].browse(self.lead_ids).unlink()
+
+    def _cursor_env(self, stack):
+        cr = stack.enter_context(self.registry.cursor())
+        stack.enter_context(patch.object(cr, "now", lambda: self.T0))
+        return api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
+
+    def assert_each_email_and_follow_up_once(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT res_id, COUNT(*) FROM mailing_trace
+                 WHERE mass_mailing_id = %s GROUP BY res_id
+                """,
+                [self.mailing_id],
+            )
+            self.assertEqual(dict(cr.fetchall()), dict.fromkeys(self.lead_ids, 1))
+            cr.execute(
+                """
+                SELECT res_id, COUNT(*) FROM mail_activity
+                 WHERE res_model = 'crm.lead' AND res_id = ANY(%s) GROUP BY res_id
+                """,
+                [self.lead_ids],
+            )
+            self.assertEqual(dict(cr.fetchall()), dict.fromkeys(self.lead_ids, 1))
+            cr.execute(
+                """
+                SELECT COUNT(*) FILTER (WHERE trace.state = 'done'), COUNT(*)
+                  FROM crm_nurture_trace trace WHERE trace.sequence_id = %s
+                """,
+                [self.sequence_id],
+            )
+            self.assertEqual(cr.fetchone(), (12, 12))
+            cr.execute("SELECT state FROM mailing_mailing WHERE id = %s", [self.mailing_id])
+            self.assertEqual(cr.fetchone()[0], "done")
+
+    def test_two_runs_send_through_one_mailing(self):
+        """While run A has sent its half (the step's mailing marked sent, not yet
+        committed), run B sends the other half without waiting on the mailing nor
+        failing; after both commit, each lead got the email once and its next
+        step once."""
+        with ExitStack() as stack:
+            env_a, env_b = self._cursor_env(stack), self._cursor_env(stack)
+            env_b.cr.execute("SET LOCAL lock_timeout = '2s'")
+            traces_a = env_a["crm.nurture.trace"]
+            held = traces_a._select_due(3)
+            for step, trace_ids in traces_a._group_by_step(held).items():
+                traces_a._claim(trace_ids)._execute(step)
+            self.assertEqual(env_b["crm.nurture.trace"]._process_due(batch_size=2), 6)
+            env_b.cr.commit()
+            env_a.cr.commit()
+            # A's follow-ups, due at once, are left for the next run.
+            self.assertEqual(env_a["crm.nurture.trace"]._process_due(), 3)
+            env_a.cr.commit()
+        self.assert_each_email_and_follow_up_once()
+
+    def test_run_on_a_stale_snapshot(self):
+        """Run B started its transaction before run A sent and committed the whole
+        step: B neither fails nor sends anything twice."""
+        with ExitStack() as stack:
+            env_a, env_b = self._cursor_env(stack), self._cursor_env(stack)
+            env_b.cr.execute("SELECT 1 FROM mailing_mailing WHERE id = %s", [self.mailing_id])
+            self.assertEqual(env_a["crm.nurture.trace"]._process_due(), 12)
+            env_a.cr.commit()
+            env_b["crm.nurture.trace"]._process_due()
+            env_b.cr.commit()
+        self.assert_each_email_and_follow_up_once()

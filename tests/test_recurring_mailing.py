@@ -211,8 +211,9 @@ class TestRecurringRuns(NurtureRecurringCommon):
         self.assertEqual(len(sent), 3)
 
     def test_crash_after_a_batch(self):
-        """A failure after the first batch; the next call finishes the run:
-        everybody once, one run."""
+        """A failure after the first batch: that batch stays, the failure is
+        recorded on the mailing and the run is tried again later, which finishes
+        it: everybody once, one run, the error cleared."""
         more = self.make_leads(["dan", "eli", "fay"])
         everyone = self.leads | more
         origin = type(self.env["mailing.mailing"])._action_send_mail
@@ -227,22 +228,26 @@ class TestRecurringRuns(NurtureRecurringCommon):
         with self.at(self.T0):
             mailing = self.recurring_mailing()
             mailing.action_launch()
-            # No savepoint around the failure: the first batch stays, as it would
-            # be committed outside tests.
-            with patch.object(type(mailing), "_action_send_mail", failing_send):
-                try:
-                    self.run_due(batch_size=2)
-                except UserError:
-                    pass
-                else:
-                    self.fail("the injected failure did not happen")
+            with (
+                patch.object(type(mailing), "_action_send_mail", failing_send),
+                mute_logger("odoo.addons.mass_mailing_crm_nurture.models.mailing_mailing_recurrence"),
+            ):
+                self.assertEqual(self.run_due(batch_size=2), 2)
             self.assertEqual(len(self.traced(mailing)), 2)
             self.assertEqual(mailing.recurrence_run_ids.state, "running")
+            self.assertEqual(mailing.recurrence_failure_count, 1)
+            self.assertIn("SMTP went away", mailing.recurrence_last_error)
+            self.assertEqual(mailing.recurrence_next_date, self.T0 + timedelta(minutes=5))
+            # Not before its retry.
+            self.assertEqual(self.run_due(batch_size=2), 0)
+        with self.at(self.T0 + timedelta(minutes=5)):
             self.assertEqual(self.run_due(batch_size=2), 4)
         self.assertEqual(self.traced(mailing), dict.fromkeys(everyone.ids, 1))
         run = mailing.recurrence_run_ids
         self.assertEqual(len(run), 1)
         self.assertEqual((run.state, run.new_recipient_count), ("done", 6))
+        self.assertEqual(mailing.recurrence_failure_count, 0)
+        self.assertFalse(mailing.recurrence_last_error)
 
     def test_bounded_batches(self):
         """A call handles at most max_batches batches; the next calls go on."""
@@ -295,3 +300,42 @@ class TestRecurringRuns(NurtureRecurringCommon):
             )
         with self.assertRaises(AccessError):
             mailing.recurrence_run_ids.write({"new_recipient_count": 99})
+
+
+@tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
+class TestRecurringFailures(NurtureRecurringCommon):
+    """A recurring mailing that fails never stops the others; it is tried again
+    with a growing delay, shown on the mailing, and paused after too many."""
+
+    LOGGER = "odoo.addons.mass_mailing_crm_nurture.models.mailing_mailing_recurrence"
+
+    def test_failing_render_among_good_ones(self):
+        """A mailing whose email does not render fails alone: the good one is sent
+        to everybody, the bad one to nobody, with its error on the mailing and in
+        its chatter; it is tried again 5, 10, 20, 40 minutes later, then paused."""
+        with self.at(self.T0):
+            bad = self.recurring_mailing(
+                subject="Broken", body_html='<p>Hi <t t-out="object.nonexistent_field"/></p>'
+            )
+            good = self.recurring_mailing(subject="Fine")
+            (bad | good).action_launch()
+            with mute_logger(self.LOGGER):
+                self.assertEqual(self.run_due(), 3)
+        self.assertEqual(self.traced(good), dict.fromkeys(self.leads.ids, 1))
+        self.assertFalse(self.traced(bad))
+        self.assertEqual(bad.recurrence_failure_count, 1)
+        self.assertIn("nonexistent_field", bad.recurrence_last_error)
+        self.assertIn("tried again", bad.message_ids[0].body)
+        minutes = 0
+        for attempt, delay in enumerate((5, 10, 20, 40), start=2):
+            minutes += delay
+            with self.at(self.T0 + timedelta(minutes=minutes - 1)), mute_logger(self.LOGGER):
+                self.run_due()
+            self.assertEqual(bad.recurrence_failure_count, attempt - 1, "not before its retry")
+            with self.at(self.T0 + timedelta(minutes=minutes)), mute_logger(self.LOGGER):
+                self.run_due()
+            self.assertEqual(bad.recurrence_failure_count, attempt)
+        self.assertTrue(bad.recurrence_paused)
+        self.assertIn("paused", bad.message_ids[0].body)
+        self.assertFalse(self.traced(bad))
+        self.assertEqual(bad.state, "recurring")

@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
@@ -84,3 +85,32 @@ class TestTagExpiryConcurrency(TransactionCase):
             self.assertEqual(cr.fetchone(), (6, 6, False, 6))
             cr.execute("SELECT COUNT(*) FROM crm_tag_rel WHERE tag_id = %s", [self.tag_id])
             self.assertEqual(cr.fetchone()[0], 0)
+
+    def test_run_on_a_stale_snapshot(self):
+        """Run B began its transaction before run A expired every tag and
+        committed: B takes the lock A released, meets A's changes, and leaves
+        without failing; every tag expired, once."""
+        now = self.T0 + timedelta(days=2)
+        with ExitStack() as stack:
+            cr_a = stack.enter_context(self.registry.cursor())
+            cr_b = stack.enter_context(self.registry.cursor())
+            for cr in (cr_a, cr_b):
+                stack.enter_context(patch.object(cr, "now", lambda: now))
+            stats_a = api.Environment(cr_a, SUPERUSER_ID, {})["crm.lead.tag.stat"]
+            stats_b = api.Environment(cr_b, SUPERUSER_ID, {})["crm.lead.tag.stat"]
+            # B's snapshot is taken before A's work.
+            cr_b.execute("SELECT expired_until FROM crm_lead_tag_expiry_mark")
+            self.assertEqual(stats_a._expire_tags(batch_size=2), 6)
+            cr_a.commit()
+            with mute_logger("odoo.sql_db"):
+                self.assertEqual(stats_b._expire_tags(batch_size=2), 0)
+            cr_b.commit()
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT COUNT(*), BOOL_OR(is_present), COUNT(date_expired)
+                  FROM crm_lead_tag_stat WHERE tag_id = %s
+                """,
+                [self.tag_id],
+            )
+            self.assertEqual(cr.fetchone(), (6, False, 6))

@@ -19,7 +19,7 @@ const ACTION_ICONS = {
     stage: "fa-flag",
 };
 // Email numbers mean nothing for the other actions.
-const PLAIN_METRICS = ["scheduled", "done"];
+const PLAIN_METRICS = ["scheduled", "done", "failed"];
 
 export class NurtureFlowBox extends Component {
     static template = "mass_mailing_crm_nurture.NurtureFlowBox";
