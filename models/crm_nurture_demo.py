@@ -143,14 +143,13 @@ class CrmNurtureSequence(models.Model):
             self._demo_reopen(participant, day(reopened))
 
     def _demo_reopen(self, participant, when):
-        """The lead came back: it is open again, and the participant succeeded at its
-        next step, which did not run."""
+        """The lead came back: it is open again, and the participant succeeded then
+        (success is noticed as it happens); its next step never ran."""
         lead = participant.lead_id
         lead.action_unarchive()
         lead.write({"date_reactivated": when})
-        checked = min(participant.trace_ids.filtered(lambda t: t.state == "scheduled").mapped("scheduled_date"))
         participant._succeed()
-        participant.write({"date_succeeded": checked, "date_done": checked})
+        participant.write({"date_succeeded": when, "date_done": when})
 
     def _demo_add_email(self, trace, lead, sent, opened, clicked):
         mailing = trace.step_id.mailing_id

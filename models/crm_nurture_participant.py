@@ -75,6 +75,16 @@ class CrmNurtureParticipant(models.Model):
     last_email_date = fields.Datetime(
         related="last_mailing_trace_id.sent_datetime", string="Last Email On"
     )
+    last_email_failure_type = fields.Selection(
+        related="last_mailing_trace_id.failure_type", string="Last Email Failure"
+    )
+    last_email_failure_reason = fields.Text(
+        string="Last Email Failure Reason",
+        compute="_compute_last_email_failure_reason",
+        compute_sudo=True,
+        help="Why the last email did not leave: the mail server's answer, or the "
+        "reason it was cancelled.",
+    )
     email_from = fields.Char(related="lead_id.email_from", string="Email")
     partner_name = fields.Char(related="lead_id.partner_name", string="Company")
     is_test = fields.Boolean(
@@ -100,6 +110,15 @@ class CrmNurtureParticipant(models.Model):
 
     def action_remove(self):
         self.filtered(lambda p: p.state == "running")._exit("removed")
+
+    def _compute_last_email_failure_reason(self):
+        # Odoo keeps a send failure's text on the email itself (mail.mail), which
+        # only administrators read: the reason, harmless, is read as superuser.
+        for participant in self:
+            trace = participant.last_mailing_trace_id
+            participant.last_email_failure_reason = (
+                trace.failure_reason or trace.mail_mail_id.failure_reason or False
+            )
 
     def _exit(self, reason):
         self._end("exited", exit_reason=reason)

@@ -5,8 +5,11 @@ from odoo import api, fields, models
 from .crm_nurture_step import EVENT_TRIGGERS, NEGATIVE_TRIGGERS
 
 # The numbers each box of the picture shows, in this order ("failed": the action
-# failed at every attempt, so its responsible sees it where they look).
-FLOW_METRICS = ("scheduled", "done", "failed", "sent", "opened", "clicked", "replied")
+# failed at every attempt; "undelivered": its email did not reach the participant;
+# so that its responsible sees them where they look).
+FLOW_METRICS = (
+    "scheduled", "done", "failed", "sent", "undelivered", "opened", "clicked", "replied",
+)
 
 
 class CrmNurtureSequence(models.Model):

@@ -32,6 +32,13 @@ STEP_METRICS = {
         SQL("mail.sent_datetime IS NOT NULL"),
         [("mailing_trace_id.sent_datetime", "!=", False)],
     ),
+    # Emails that never reached the recipient: an exception (no mail server, refused
+    # by it) or cancelled (blacklisted, invalid address); the reason is on each
+    # participant's last email.
+    "undelivered": (
+        SQL("mail.trace_status IN ('error', 'cancel')"),
+        [("mailing_trace_id.trace_status", "in", ("error", "cancel"))],
+    ),
     "opened": (
         SQL("mail.trace_status IN ('open', 'reply')"),
         [("mailing_trace_id.trace_status", "in", ("open", "reply"))],
@@ -91,6 +98,13 @@ class CrmNurtureStep(models.Model):
         "sequence and its next steps never ran.",
     )
     sent_count = fields.Integer(string="Sent", compute="_compute_statistics")
+    undelivered_count = fields.Integer(
+        string="Not Delivered",
+        compute="_compute_statistics",
+        help="Emails that did not reach the participant: an exception when sending "
+        "(no mail server, refused by it) or cancelled (blacklisted, invalid or "
+        "missing address). The reason is on the participant's last email.",
+    )
     opened_count = fields.Integer(string="Opened", compute="_compute_statistics")
     ignored_count = fields.Integer(
         string="Ignored",

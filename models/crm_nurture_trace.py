@@ -304,7 +304,11 @@ class CrmNurtureTrace(models.Model):
         traces = traces._run_action_isolated(step)
         if not traces:
             return
-        traces.write({"state": "done", "date_done": now, "date_next_try": False})
+        # A test run's step its tester may not apply to the lead stays skipped (with
+        # the reason); the walk goes on past it all the same.
+        skipped = traces.filtered(lambda t: t.state == "skipped")
+        (traces - skipped).write({"state": "done", "date_done": now, "date_next_try": False})
+        skipped.write({"date_done": now})
         traces.participant_id.write({"current_step_id": step.id})
         traces._schedule_children(step, now)
         traces.participant_id._complete_finished()
@@ -409,17 +413,32 @@ class CrmNurtureTrace(models.Model):
         event = step._get_trigger_event()
         if not event:
             return self
+        # An email that never reached the participant (an exception when sending,
+        # or cancelled) was neither opened nor ignored: no branch of it is taken.
+        undelivered = self.filtered(lambda t: t.parent_trace_id._email_undelivered())
+        undelivered.write(
+            {
+                "state": "cancelled",
+                "message": self.env._(
+                    "Branch not taken: the previous email was not delivered (see the "
+                    "participant's last email)."
+                ),
+            }
+        )
+        traces = self - undelivered
         negative = step.trigger in NEGATIVE_TRIGGERS
-        happened = self.filtered(lambda t: t.parent_trace_id._email_event_happened(event))
-        cancel = happened if negative else self - happened
+        happened = traces.filtered(lambda t: t.parent_trace_id._email_event_happened(event))
+        cancel = happened if negative else traces - happened
+        trigger = dict(step._fields["trigger"]._description_selection(self.env))[step.trigger]
         cancel.write(
             {
                 "state": "cancelled",
-                "message": self.env._("Branch not taken: %(trigger)s did not apply.",
-                                      trigger=step.trigger),
+                "message": self.env._(
+                    'Branch not taken: "%(trigger)s" did not apply.', trigger=trigger
+                ),
             }
         )
-        return self - cancel
+        return traces - cancel
 
     def _wait_for_send_window(self, step, now):
         # A tester runs the next step when they want it.
@@ -437,6 +456,12 @@ class CrmNurtureTrace(models.Model):
             return
         parents = {trace.participant_id.id: trace.id for trace in self}
         self._schedule(self.participant_id, step.child_ids, now, parents=parents)
+
+    def _email_undelivered(self):
+        """Whether the email of this step failed to leave or was cancelled (never
+        for a test run, whose email goes to the tester)."""
+        self.ensure_one()
+        return not self.is_test and self.mailing_trace_id.trace_status in ("error", "cancel")
 
     def _email_event_happened(self, event):
         """Whether the email of this step was opened, clicked, replied to or

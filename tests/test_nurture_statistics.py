@@ -174,8 +174,8 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         self.assertEqual(root["when"], "At start")
         self.assertEqual(
             root["stats"],
-            {"scheduled": 0, "done": 5, "failed": 0, "sent": 5, "opened": 3, "clicked": 1,
-             "replied": 1},
+            {"scheduled": 0, "done": 5, "failed": 0, "sent": 5, "undelivered": 0,
+             "opened": 3, "clicked": 1, "replied": 1},
         )
         clicked = boxes[self.week2_clicked.id]
         self.assertEqual(clicked["parent_key"], str(self.week1.id))
@@ -188,7 +188,7 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         self.assertEqual(boxes[self.week3[0].id]["stats"]["scheduled"], 3)
         self.assertEqual(
             [metric["name"] for metric in flow["metrics"]],
-            ["scheduled", "done", "failed", "sent", "opened", "clicked", "replied"],
+            ["scheduled", "done", "failed", "sent", "undelivered", "opened", "clicked", "replied"],
         )
 
     def test_participant_reports(self):
