@@ -110,6 +110,7 @@ class CrmNurtureParticipant(models.Model):
 
     def action_remove(self):
         self.filtered(lambda p: p.state == "running")._exit("removed")
+        return True
 
     def _compute_last_email_failure_reason(self):
         # Odoo keeps a send failure's text on the email itself (mail.mail), which

@@ -19,6 +19,13 @@ class TestButtonReturns(NurtureSequenceCommon):
             for name in ("action_start", "action_pause", "action_resume", "action_stop"):
                 self.assertReturns(getattr(sequence, name)(), name)
 
+    def test_participant_buttons(self):
+        lead = self.make_leads(["button ann"])
+        self.start_with(lead)
+        participant = self.participant(lead).with_user(self.user_manager)
+        self.assertReturns(participant.action_remove(), "action_remove")
+        self.assertEqual(participant.exit_reason, "removed")
+
     def test_recurring_mailing_buttons(self):
         mailing = self.recurring_mailing()
         with self.at(self.T0):
