@@ -141,7 +141,9 @@ class CrmNurtureParticipant(models.Model):
                 "date_done": self.env.cr.now(),
             }
         )
-        self.env["crm.nurture.trace"].search(
+        # Step traces are the engine's, written by no user: ending a participation
+        # (a manager's Remove) cancels its scheduled steps as superuser.
+        self.env["crm.nurture.trace"].sudo().search(
             [("participant_id", "in", self.ids), ("state", "=", "scheduled")]
         ).write({"state": "cancelled", "message": self.env._("The participation ended.")})
 
