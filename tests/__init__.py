@@ -28,3 +28,4 @@ from . import test_standard_roles_tour
 from . import test_where_things_are_tour
 from . import test_input_validation
 from . import test_button_returns
+from . import test_contact_pressure
