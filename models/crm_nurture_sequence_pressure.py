@@ -47,7 +47,7 @@ class CrmNurtureSequence(models.Model):
 
     def _compute_pressure_counts(self):
         counts = self.env["crm.nurture.trace"]._read_pressure_counts(
-            "sequence_id", [sequence_id for sequence_id in self._origin.ids if sequence_id]
+            "sequence_id", self._origin.ids
         )
         for sequence in self:
             values = counts.get(sequence._origin.id, {})
@@ -118,18 +118,22 @@ class CrmNurtureSequence(models.Model):
         the form reloads behind it (the sequence did start)."""
         lines = []
         for sequence, other, reasons, tags, shared in overlaps:
+            shared_rules = []
+            if reasons:
+                shared_rules.append(
+                    self.env._("lost reasons %(names)s", names=", ".join(reasons.mapped("name")))
+                )
+            if tags:
+                shared_rules.append(
+                    self.env._("tags %(names)s", names=", ".join(tags.mapped("name")))
+                )
             lines.append(
                 self.env._(
-                    "%(sequence)s overlaps %(other)s: %(shared)s leads in common"
-                    "%(reasons)s%(tags)s.",
+                    "%(sequence)s overlaps %(other)s: %(shared)s leads in common%(rules)s.",
                     sequence=sequence.name,
                     other=other.name,
                     shared=shared,
-                    reasons=self.env._(", lost reasons %(names)s",
-                                       names=", ".join(reasons.mapped("name")))
-                    if reasons else "",
-                    tags=self.env._(", tags %(names)s", names=", ".join(tags.mapped("name")))
-                    if tags else "",
+                    rules="".join(f", {rule}" for rule in shared_rules),
                 )
             )
         return {

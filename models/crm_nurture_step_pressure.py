@@ -22,7 +22,7 @@ class CrmNurtureStep(models.Model):
 
     def _compute_pressure_counts(self):
         counts = self.env["crm.nurture.trace"]._read_pressure_counts(
-            "step_id", [step_id for step_id in self._origin.ids if step_id]
+            "step_id", self._origin.ids
         )
         for step in self:
             values = counts.get(step._origin.id, {})

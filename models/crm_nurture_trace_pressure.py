@@ -93,6 +93,7 @@ class CrmNurtureTrace(models.Model):
     def _read_pressure_counts(self, group_field, ids):
         """``group_field`` value (a step or a sequence id) -> pressure status ->
         number of real traces, in one grouped read."""
+        ids = [record_id for record_id in ids if record_id]
         if not ids:
             return {}
         groups = self.sudo()._read_group(
