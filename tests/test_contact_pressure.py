@@ -1,6 +1,8 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common_nurture import NurtureSequenceCommon
 
@@ -81,6 +83,14 @@ class TestContactPressure(NurtureSequenceCommon):
         self.assertEqual(self.env["ir.config_parameter"].get_param(PARAM % "limit"), "3")
         self.env["res.config.settings"].create({"nurture_pressure_enabled": False}).execute()
         self.assertIsNone(Lead._get_contact_pressure_rule())
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_settings_rights(self):
+        """The rule is the administrators': a marketing user cannot change it."""
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(self.user_marketer).create(
+                {"nurture_pressure_enabled": True}
+            )
 
     def test_settings_off_nothing_changes(self):
         """Rule off: a lead that got many emails still gets the step at once."""
