@@ -24,6 +24,8 @@
         "views/crm_nurture_funnel_report_views.xml",
         "wizards/crm_nurture_test_wizard_views.xml",
         "views/crm_nurture_sequence_views.xml",
+        "views/crm_nurture_sequence_pressure_views.xml",
+        "views/res_config_settings_views.xml",
         "wizards/crm_lead_reactivation_wizard_views.xml",
         "wizards/crm_nurture_enroll_wizard_views.xml",
         "views/mass_mailing_crm_nurture_menus.xml",

@@ -28,3 +28,10 @@ from . import crm_nurture_step_statistics
 from . import crm_nurture_sequence_template
 from . import crm_nurture_funnel_report
 from . import crm_nurture_demo
+from . import crm_lead_contact_pressure
+from . import crm_nurture_sequence_pressure
+from . import crm_nurture_step_pressure
+from . import crm_nurture_trace_pressure
+from . import mailing_mailing_pressure
+from . import mailing_trace_pressure
+from . import res_config_settings

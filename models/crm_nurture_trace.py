@@ -299,6 +299,7 @@ class CrmNurtureTrace(models.Model):
         traces = traces._apply_exit_and_success(step)
         traces = traces._check_trigger_event(step)
         traces = traces._wait_for_send_window(step, now)
+        traces = traces._apply_contact_pressure(step, now)
         if not traces:
             return
         traces = traces._run_action_isolated(step)

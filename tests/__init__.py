@@ -34,3 +34,4 @@ from . import test_nurture_lead_merge
 from . import test_nurture_success
 from . import test_nurture_failures_visible
 from . import test_manager_day_tour
+from . import test_contact_pressure

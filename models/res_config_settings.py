@@ -1,0 +1,38 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+from .crm_lead_contact_pressure import PRESSURE_PARAM
+
+
+class ResConfigSettings(models.TransientModel):
+    """The contact pressure rule, in Email Marketing settings."""
+
+    _inherit = "res.config.settings"
+
+    nurture_pressure_enabled = fields.Boolean(
+        string="Contact Pressure",
+        config_parameter=PRESSURE_PARAM % "enabled",
+        help="Limit the marketing emails a lead gets over a period: nurture email "
+        "steps and recurring mailings hold back the emails over the limit.",
+    )
+    nurture_pressure_limit = fields.Integer(
+        string="Emails per Lead",
+        config_parameter=PRESSURE_PARAM % "limit",
+        default=2,
+        help="At most this many marketing emails per lead over the period (1 or "
+        "more; 0 turns the rule off).",
+    )
+    nurture_pressure_days = fields.Integer(
+        string="Period (Days)",
+        config_parameter=PRESSURE_PARAM % "days",
+        default=7,
+        help="The period over which a lead's emails are counted, in days (1 or "
+        "more; 0 turns the rule off).",
+    )
+    nurture_pressure_lead_mailings = fields.Boolean(
+        string="Also Ordinary Lead Mailings",
+        config_parameter=PRESSURE_PARAM % "lead_mailings",
+        help="Leads at the limit are also left out of ordinary mailings on leads "
+        "(they do not get that mailing).",
+    )
