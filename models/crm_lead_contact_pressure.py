@@ -13,6 +13,10 @@ PRESSURE_BATCH_SIZE = 5000
 # Emails that did not reach the lead do not press on it: cancelled by Odoo
 # (blacklist, duplicate, no email), failed, bounced.
 UNCOUNTED_STATUSES = ("cancel", "error", "bounce")
+# Bounds of the settings (checked when saved; a parameter written by hand beyond
+# them turns the rule off rather than stopping the engines).
+MAX_PRESSURE_LIMIT = 1000
+MAX_PRESSURE_DAYS = 3650
 
 
 class ContactPressureRule(NamedTuple):
@@ -49,7 +53,7 @@ class CrmLead(models.Model):
             days = int(params.get_param(PRESSURE_PARAM % "days") or 0)
         except ValueError:
             return None
-        if limit <= 0 or days <= 0:
+        if not (0 < limit <= MAX_PRESSURE_LIMIT and 0 < days <= MAX_PRESSURE_DAYS):
             return None
         lead_mailings = str2bool(
             params.get_param(PRESSURE_PARAM % "lead_mailings") or "0", False

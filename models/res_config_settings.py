@@ -1,8 +1,9 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
-from .crm_lead_contact_pressure import PRESSURE_PARAM
+from .crm_lead_contact_pressure import MAX_PRESSURE_DAYS, MAX_PRESSURE_LIMIT, PRESSURE_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
@@ -36,3 +37,23 @@ class ResConfigSettings(models.TransientModel):
         help="Leads at the limit are also left out of ordinary mailings on leads "
         "(they do not get that mailing).",
     )
+
+    @api.constrains("nurture_pressure_limit", "nurture_pressure_days")
+    def _check_nurture_pressure(self):
+        for settings in self:
+            if not 0 <= settings.nurture_pressure_limit <= MAX_PRESSURE_LIMIT:
+                raise ValidationError(
+                    self.env._(
+                        "Contact pressure: the emails per lead must be between 0 (rule "
+                        "off) and %(max)s.",
+                        max=MAX_PRESSURE_LIMIT,
+                    )
+                )
+            if not 0 <= settings.nurture_pressure_days <= MAX_PRESSURE_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Contact pressure: the period must be between 0 (rule off) and "
+                        "%(max)s days.",
+                        max=MAX_PRESSURE_DAYS,
+                    )
+                )

@@ -1,6 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -83,6 +83,17 @@ class TestContactPressure(NurtureSequenceCommon):
         self.assertEqual(self.env["ir.config_parameter"].get_param(PARAM % "limit"), "3")
         self.env["res.config.settings"].create({"nurture_pressure_enabled": False}).execute()
         self.assertIsNone(Lead._get_contact_pressure_rule())
+
+    def test_settings_bounded(self):
+        """A period of 10^9 days would stop the engines (a date overflow): refused
+        when saved; one written by hand turns the rule off instead."""
+        Settings = self.env["res.config.settings"]
+        for values in ({"nurture_pressure_days": 10**9}, {"nurture_pressure_limit": -1}):
+            with self.subTest(values=values), self.assertRaises(ValidationError):
+                Settings.create({"nurture_pressure_enabled": True, **values})
+        self.set_rule(limit=2, days=7)
+        self.env["ir.config_parameter"].set_param(PARAM % "days", str(10**9))
+        self.assertIsNone(self.env["crm.lead"]._get_contact_pressure_rule())
 
     @mute_logger("odoo.addons.base.models.ir_model")
     def test_settings_rights(self):
