@@ -42,4 +42,3 @@ def error_text(error):
 def auto_commit_enabled():
     """Whether engines commit their batches: outside tests only (tests forbid it)."""
     return not getattr(threading.current_thread(), "testing", False)
-

@@ -75,6 +75,7 @@ def email_step_round(registry, side, n, stamp):
 
             def run():
                 return env["crm.nurture.trace"]._process_due(batch_size=1000)
+
         env.flush_all()
         queries_before = cr.sql_log_count
         seconds, _result = timed(run)
@@ -99,7 +100,9 @@ def bench_email_step(registry, sizes, rounds, stamp):
         results = {"floor": [], "step": []}
         for r in range(rounds):
             for side in ("floor", "step"):
-                seconds, queries, made = email_step_round(registry, side, n, f"{stamp}x{r}")
+                seconds, queries, made = email_step_round(
+                    registry, side, n, f"{stamp}x{r}"
+                )
                 assert made == n, f"{side}: {made} emails for {n} recipients"
                 results[side].append((seconds, queries))
         for side in ("floor", "step"):
@@ -109,12 +112,16 @@ def bench_email_step(registry, sizes, rounds, stamp):
                 f"  {n:>10} {side:>6} {times[0]:>10.3f} {statistics.median(times):>9.3f} "
                 f"{1000 * times[0] / n:>13.3f} {queries / n:>18.2f}"
             )
-        fastest = min(t for t, _q in results["step"]) / min(t for t, _q in results["floor"])
+        fastest = min(t for t, _q in results["step"]) / min(
+            t for t, _q in results["floor"]
+        )
         median = statistics.median(t for t, _q in results["step"]) / statistics.median(
             t for t, _q in results["floor"]
         )
-        print(f"  {n:>10} ratio step / floor: fastest {fastest:.2f}, median {median:.2f}"
-              "   (goal <= 1.2)")
+        print(
+            f"  {n:>10} ratio step / floor: fastest {fastest:.2f}, median {median:.2f}"
+            "   (goal <= 1.2)"
+        )
 
 
 def bench_idle(env, history, stamp):
@@ -129,8 +136,13 @@ def bench_idle(env, history, stamp):
     # History: finished participations, 10 steps each.
     steps = env["crm.nurture.step"].create(
         [
-            {"sequence_id": sequence.id, "name": f"Idle step {i}", "trigger": "start",
-             "action": "add_tags", "tag_ids": [(0, 0, {"name": f"Idle tag {stamp} {i}"})]}
+            {
+                "sequence_id": sequence.id,
+                "name": f"Idle step {i}",
+                "trigger": "start",
+                "action": "add_tags",
+                "tag_ids": [(0, 0, {"name": f"Idle tag {stamp} {i}"})],
+            }
             for i in range(10)
         ]
     )
@@ -169,7 +181,9 @@ def bench_idle(env, history, stamp):
 def bench_cockpit(env, sequence, participants, traces):
     def summary_and_flow():
         env.invalidate_all()
-        return timed(lambda: (sequence.success_rate, sequence.won_revenue, sequence.flow_data))
+        return timed(
+            lambda: (sequence.success_rate, sequence.won_revenue, sequence.flow_data)
+        )
 
     def funnel():
         return timed(
@@ -182,7 +196,9 @@ def bench_cockpit(env, sequence, participants, traces):
     t_funnel, levels = min(funnel() for _ in range(3))
     assert sum(box["stats"]["done"] for box in flow["steps"]) == participants * 10
     assert dict(levels)[0] == participants
-    print(f"cockpit of a sequence with {participants} participants, {traces} step traces")
+    print(
+        f"cockpit of a sequence with {participants} participants, {traces} step traces"
+    )
     print(f"  summary + flow picture (form)  {t_form * 1000:8.1f} ms")
     print(f"  funnel report                  {t_funnel * 1000:8.1f} ms")
 
@@ -192,7 +208,10 @@ def main():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[1000, 5000],
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 5000],
         help="participants of the email step (fresh, as after an enrollment)",
     )
     parser.add_argument("--rounds", type=int, default=5)

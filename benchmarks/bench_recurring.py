@@ -30,7 +30,11 @@ def timed(fn):
 def make_leads(env, count, prefix):
     """``count`` leads with distinct emails, copied in SQL from one made by the ORM."""
     model = env["crm.lead"].create(
-        {"name": f"{prefix} seed", "type": "lead", "email_from": f"{prefix}-0@example.com"}
+        {
+            "name": f"{prefix} seed",
+            "type": "lead",
+            "email_from": f"{prefix}-0@example.com",
+        }
     )
     env.flush_all()
     env.cr.execute(
@@ -103,7 +107,9 @@ def bench_new_recipients(env, n_leads, prefix):
         assert set(remaining) == expected, (len(remaining), len(expected))
         env.invalidate_all()
     o, s = min(ours), min(stock)
-    print(f"new recipients: {n_leads} leads, {len(mailed)} already mailed, {len(expected)} new")
+    print(
+        f"new recipients: {n_leads} leads, {len(mailed)} already mailed, {len(expected)} new"
+    )
     print(f"  addon (one query)          {o:8.3f} s")
     print(f"  Odoo _get_remaining_recipients {s:8.3f} s")
     print(f"  speed-up                   {s / o:8.1f}x  (goal >= 10x)")
@@ -121,7 +127,9 @@ def bench_run(env, n_new, prefix):
     run = mailing.recurrence_run_ids
     print(f"run: {n_new} new recipients, batches of 1000")
     print(f"  end to end (compose, queue, traces, run record) {t:8.3f} s")
-    print(f"  per 1000 recipients                             {t / n_new * 1000:8.3f} s")
+    print(
+        f"  per 1000 recipients                             {t / n_new * 1000:8.3f} s"
+    )
     print(f"  run record: {run.new_recipient_count} new, state {run.state}")
 
 

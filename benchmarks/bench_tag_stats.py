@@ -56,7 +56,9 @@ def make_leads(env, count, prefix):
 
 def bench_counting(env, n_leads, batch, rounds):
     leads = make_leads(env, n_leads, "Counting")
-    tags = env["crm.tag"].create([{"name": f"Bench counting {i}"} for i in range(2 * rounds)])
+    tags = env["crm.tag"].create(
+        [{"name": f"Bench counting {i}"} for i in range(2 * rounds)]
+    )
     env.flush_all()
     # Fresh planner statistics, as autovacuum would have them on a live database.
     env.cr.execute("ANALYZE crm_lead")
@@ -82,15 +84,23 @@ def bench_counting(env, n_leads, batch, rounds):
         for bucket, tag, ctx in pair:
             bucket.append(timed(lambda tag=tag, ctx=ctx: add_remove(tag, ctx)))
             env.invalidate_all()
-    env.cr.execute("SELECT COUNT(*) FROM crm_lead_tag_count WHERE tag_id = ANY(%s)", [tags.ids])
+    env.cr.execute(
+        "SELECT COUNT(*) FROM crm_lead_tag_count WHERE tag_id = ANY(%s)", [tags.ids]
+    )
     stats = env.cr.fetchone()[0]
     assert stats == rounds * n_leads, stats
     # The fastest round of each side: noise from the shared machine only adds
     # time (the expiry figures are taken the same way). Medians shown beside.
     c, b = min(counted), min(bypassed)
-    print(f"counting: {n_leads} leads, add then remove one tag, batches of {batch}, {rounds} rounds each")
-    print(f"  with counting     {c:8.3f} s (fastest; median {statistics.median(counted):.3f} s)")
-    print(f"  counting bypassed {b:8.3f} s (fastest; median {statistics.median(bypassed):.3f} s)")
+    print(
+        f"counting: {n_leads} leads, add then remove one tag, batches of {batch}, {rounds} rounds each"
+    )
+    print(
+        f"  with counting     {c:8.3f} s (fastest; median {statistics.median(counted):.3f} s)"
+    )
+    print(
+        f"  counting bypassed {b:8.3f} s (fastest; median {statistics.median(bypassed):.3f} s)"
+    )
     print(f"  ratio             {c / b:8.3f}   (goal <= 1.15)")
 
 
@@ -163,9 +173,13 @@ def bench_expiry(env, new_stats, due, tags_per_lead, label, due_at):
     expire()
     env.cr.commit()
     bare, exp = min(results["bare"]), min(results["expire"])
-    print(f"expiry: {due} due among {total} counters ({n_leads} leads x {tags_per_lead} tags)")
+    print(
+        f"expiry: {due} due among {total} counters ({n_leads} leads x {tags_per_lead} tags)"
+    )
     print(f"  bare SQL delete of the tag links {bare:8.3f} s")
-    print(f"  expiry job                       {exp:8.3f} s   ({exp / due * 100000:.3f} s per 100k)")
+    print(
+        f"  expiry job                       {exp:8.3f} s   ({exp / due * 100000:.3f} s per 100k)"
+    )
     print(f"  ratio                            {exp / bare:8.3f}   (goal <= 2)")
 
 
@@ -178,7 +192,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--due", type=int, default=100000)
     parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[1000000, 2000000],
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000000, 2000000],
         help="totals of counters at which expiry is measured, ascending",
     )
     parser.add_argument("--tags-per-lead", type=int, default=10)
@@ -203,7 +220,12 @@ def main():
         for index, size in enumerate(args.sizes):
             due_at = now - timedelta(days=1) + timedelta(hours=index)
             bench_expiry(
-                env, size - done_stats, args.due, args.tags_per_lead, label=size, due_at=due_at
+                env,
+                size - done_stats,
+                args.due,
+                args.tags_per_lead,
+                label=size,
+                due_at=due_at,
             )
             done_stats = size
 

@@ -104,7 +104,9 @@ class SmtpHandler(socketserver.StreamRequestHandler):
                     recipients = []
                 self.reply("250 ok")
             elif verb == "RCPT":
-                recipients.append(command.split(":", 1)[1].strip().strip("<>").split(">")[0])
+                recipients.append(
+                    command.split(":", 1)[1].strip().strip("<>").split(">")[0]
+                )
                 self.reply("250 ok")
             elif verb == "DATA":
                 self.reply("354 go on")
@@ -206,8 +208,18 @@ class Workers:
         index = len(self.procs)
         log = open(os.path.join(self.tmpdir, f"worker-{index}.log"), "w+")  # noqa: SIM115
         cmd = [
-            sys.executable, __file__, "-c", self.args.config, "-d", self.args.database,
-            "--worker", kind, "--calls", str(calls), "--batch", str(batch),
+            sys.executable,
+            __file__,
+            "-c",
+            self.args.config,
+            "-d",
+            self.args.database,
+            "--worker",
+            kind,
+            "--calls",
+            str(calls),
+            "--batch",
+            str(batch),
         ]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
         self.procs.append((kind, proc, log))
@@ -224,7 +236,11 @@ class Workers:
             log.seek(0)
             for record in _log_records(log.read()):
                 head = record.split("\n", 1)[0]
-                if " ERROR " in head or " CRITICAL " in head or head.startswith("Traceback"):
+                if (
+                    " ERROR " in head
+                    or " CRITICAL " in head
+                    or head.startswith("Traceback")
+                ):
                     outcome["errors"][_error_name(record)] += 1
                 elif " WARNING " in head and "mass_mailing_crm_nurture" in head:
                     # A failure the engine recorded (retried later, shown to users).
@@ -258,9 +274,18 @@ def _log_records(text):
 def _error_name(record):
     if "Failed to render" in record:
         return "render error"
-    for name in ("SerializationFailure", "could not serialize", "UniqueViolation",
-                 "LockNotAvailable", "QWebException", "DeadlockDetected",
-                 "UserError", "ValueError", "KeyError", "AttributeError"):
+    for name in (
+        "SerializationFailure",
+        "could not serialize",
+        "UniqueViolation",
+        "LockNotAvailable",
+        "QWebException",
+        "DeadlockDetected",
+        "UserError",
+        "ValueError",
+        "KeyError",
+        "AttributeError",
+    ):
         if name in record:
             return "SerializationFailure" if name == "could not serialize" else name
     return record.strip().splitlines()[-1][:40] or "error"
@@ -303,12 +328,17 @@ class Harness:
         def setup(env):
             env["ir.mail_server"].search([]).active = False
             env["ir.mail_server"].create(
-                {"name": "Fault sink", "smtp_host": "127.0.0.1",
-                 "smtp_port": self.sink.server_address[1], "smtp_encryption": "none"}
+                {
+                    "name": "Fault sink",
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": self.sink.server_address[1],
+                    "smtp_encryption": "none",
+                }
             )
             # Everything through the queue, in batches the kill can fall into.
             env["ir.config_parameter"].set_param("mail.mail.force.send.limit", 0)
             env["ir.config_parameter"].set_param("mail.mail.queue.batch.size", 200)
+
         self.env_do(setup)
 
     # -- data ------------------------------------------------------------
@@ -359,12 +389,20 @@ class Harness:
                     {"name": f"{name} {i}", "enrollment_mode": "none", "send_tz": "UTC"}
                 )
                 first = env["crm.nurture.step"].create(
-                    {"sequence_id": sequence.id, "name": f"{name} {self.stamp} s{i} step 1",
-                     "trigger": "start"}
+                    {
+                        "sequence_id": sequence.id,
+                        "name": f"{name} {self.stamp} s{i} step 1",
+                        "trigger": "start",
+                    }
                 )
                 second = env["crm.nurture.step"].create(
-                    {"sequence_id": sequence.id, "name": f"{name} {self.stamp} s{i} step 2",
-                     "trigger": "after_parent", "parent_id": first.id, "delay": 0}
+                    {
+                        "sequence_id": sequence.id,
+                        "name": f"{name} {self.stamp} s{i} step 2",
+                        "trigger": "after_parent",
+                        "parent_id": first.id,
+                        "delay": 0,
+                    }
                 )
                 bad = bad_first and i == 0
                 first.mailing_id.body_html = BAD_BODY if bad else "<p>Hello</p>"
@@ -395,17 +433,29 @@ class Harness:
             for subject, emails in held
             for address in emails
         )
-        errors = ", ".join(f"{k} x{v}" for k, v in outcome["errors"].most_common()) or "-"
+        errors = (
+            ", ".join(f"{k} x{v}" for k, v in outcome["errors"].most_common()) or "-"
+        )
         extra = f"; failing email sent {leaked}" if held else ""
         self.rows.append(
-            (scenario, total, once, twice, never, outcome["crashes"], errors + extra,
-             " ".join(outcome["work"]))
+            (
+                scenario,
+                total,
+                once,
+                twice,
+                never,
+                outcome["crashes"],
+                errors + extra,
+                " ".join(outcome["work"]),
+            )
         )
         self.print_row(self.rows[-1])
 
     @staticmethod
     def print_row(row):
-        print("{:<14} {:>7} {:>7} {:>6} {:>6} {:>8}  {:<40} {}".format(*row), flush=True)
+        print(
+            "{:<14} {:>7} {:>7} {:>6} {:>6} {:>8}  {:<40} {}".format(*row), flush=True
+        )
 
     def deliver(self, workers):
         """Run the mail queue until it is empty."""
@@ -442,14 +492,17 @@ class Harness:
 
         def progress():
             return self.query(
-                "SELECT COUNT(*) FROM mailing_trace WHERE mass_mailing_id = %s", [mailing_id]
+                "SELECT COUNT(*) FROM mailing_trace WHERE mass_mailing_id = %s",
+                [mailing_id],
             )[0][0]
 
         outcome = self.run_kill("recurring", None, progress, self.args.recipients // 3)
         self.tally(name, [(s, e) for s, e, _id in mailings], outcome)
 
     def scenario_recurring_parallel(self, name, count):
-        mailings = self.recurring_mailings(name, self.args.recipients, mailings=2 * count)
+        mailings = self.recurring_mailings(
+            name, self.args.recipients, mailings=2 * count
+        )
         outcome = self.run_parallel("recurring", count)
         self.tally(name, [(s, e) for s, e, _id in mailings], outcome)
 
@@ -471,7 +524,9 @@ class Harness:
     def scenario_nurture_parallel(self, name, count):
         steps = self.nurture_sequences(name, self.args.recipients)
         # Batches small enough that every worker gets some.
-        outcome = self.run_parallel("nurture", count, batch=max(self.args.recipients // 20, 1))
+        outcome = self.run_parallel(
+            "nurture", count, batch=max(self.args.recipients // 20, 1)
+        )
         self.tally(name, [(s, e) for s, e, _bad in steps], outcome)
 
     def scenario_queue_kill(self, name):
@@ -491,7 +546,9 @@ class Harness:
         prefix = f"F{self.stamp}exp"
 
         def make(env):
-            tag = env["crm.tag"].create({"name": f"Fault {self.stamp}", "lifetime_days": 1})
+            tag = env["crm.tag"].create(
+                {"name": f"Fault {self.stamp}", "lifetime_days": 1}
+            )
             ids = make_leads(env, self.args.tags, prefix)
             env["crm.lead"].browse(ids).write({"tag_ids": [Command.link(tag.id)]})
             env.flush_all()
@@ -508,12 +565,24 @@ class Harness:
         for _ in range(count):
             workers.start("expiry", calls=self.args.expiry_calls, batch=batch)
         outcome = workers.wait()
-        left = self.query("SELECT COUNT(*) FROM crm_tag_rel WHERE tag_id = %s", [tag_id])[0][0]
-        errors = ", ".join(f"{k} x{v}" for k, v in outcome["errors"].most_common()) or "-"
+        left = self.query(
+            "SELECT COUNT(*) FROM crm_tag_rel WHERE tag_id = %s", [tag_id]
+        )[0][0]
+        errors = (
+            ", ".join(f"{k} x{v}" for k, v in outcome["errors"].most_common()) or "-"
+        )
         calls = f"{count} x {self.args.expiry_calls} calls"
         self.rows.append(
-            (name, self.args.tags, self.args.tags - left, 0, left, outcome["crashes"],
-             f"{errors} ({calls})", " ".join(outcome["work"]))
+            (
+                name,
+                self.args.tags,
+                self.args.tags - left,
+                0,
+                left,
+                outcome["crashes"],
+                f"{errors} ({calls})",
+                " ".join(outcome["work"]),
+            )
         )
         self.print_row(self.rows[-1])
 
@@ -521,25 +590,41 @@ class Harness:
         """A nurture sequence whose first email does not render beside a good one,
         a recurring mailing that does not render beside a good one: the good ones
         go out once, the bad ones never, nothing crashes."""
-        steps = self.nurture_sequences(name, self.args.recipients // 2, sequences=2,
-                                       bad_first=True)
-        mailings = self.recurring_mailings(name, self.args.recipients // 2, mailings=2,
-                                           body=BAD_BODY)
+        steps = self.nurture_sequences(
+            name, self.args.recipients // 2, sequences=2, bad_first=True
+        )
+        mailings = self.recurring_mailings(
+            name, self.args.recipients // 2, mailings=2, body=BAD_BODY
+        )
         workers = Workers(self.args, self.tmpdir)
         workers.start("nurture")
         workers.start("recurring")
         outcome = workers.wait()
         self.deliver(Workers(self.args, self.tmpdir))
-        good = [(s, e) for s, e, bad in steps if not bad] + [(s, e) for s, e, _ in mailings[1:]]
-        held = [(s, e) for s, e, bad in steps if bad] + [(s, e) for s, e, _ in mailings[:1]]
+        good = [(s, e) for s, e, bad in steps if not bad] + [
+            (s, e) for s, e, _ in mailings[1:]
+        ]
+        held = [(s, e) for s, e, bad in steps if bad] + [
+            (s, e) for s, e, _ in mailings[:1]
+        ]
         self.tally(name, good, outcome, held=held)
 
     def run(self, scenarios):
         self.setup_mail_server()
-        print(f"SMTP sink on 127.0.0.1:{self.sink.server_address[1]}; "
-              f"{self.args.recipients} recipients, {self.args.tags} tags")
-        header = ("scenario", "recips", "once", "twice", "never", "crashes",
-                  "errors seen", "work per process")
+        print(
+            f"SMTP sink on 127.0.0.1:{self.sink.server_address[1]}; "
+            f"{self.args.recipients} recipients, {self.args.tags} tags"
+        )
+        header = (
+            "scenario",
+            "recips",
+            "once",
+            "twice",
+            "never",
+            "crashes",
+            "errors seen",
+            "work per process",
+        )
         self.print_row(header)
         for name in scenarios:
             if name == "recurring-kill":
@@ -564,8 +649,12 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--recipients", type=int, default=2000)
     parser.add_argument("--tags", type=int, default=5000)
-    parser.add_argument("--expiry-calls", type=int, default=150,
-                        help="expiry calls per worker in the burst")
+    parser.add_argument(
+        "--expiry-calls",
+        type=int,
+        default=150,
+        help="expiry calls per worker in the burst",
+    )
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=SCENARIOS)
     # Internal: run as a worker process.
     parser.add_argument("--worker", help=argparse.SUPPRESS)

@@ -23,7 +23,9 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         # Tags may come from the values, defaults or computes: look at the result.
         if not self.env.context.get(SKIP_TAG_COUNT):
-            self.env["crm.lead.tag.stat"]._record_tag_changes(leads._get_tag_pairs(), set())
+            self.env["crm.lead.tag.stat"]._record_tag_changes(
+                leads._get_tag_pairs(), set()
+            )
         return leads
 
     def write(self, vals):
@@ -34,7 +36,9 @@ class CrmLead(models.Model):
         before = self._get_tag_pairs()
         res = super().write(vals)
         after = self._get_tag_pairs()
-        self.env["crm.lead.tag.stat"]._record_tag_changes(after - before, before - after)
+        self.env["crm.lead.tag.stat"]._record_tag_changes(
+            after - before, before - after
+        )
         return res
 
     def unlink(self):
@@ -60,11 +64,16 @@ class CrmLead(models.Model):
         self.env["crm.lead.tag.stat"]._merge_into(self, opportunities)
         return res
 
-    def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
+    def _merge_opportunity(
+        self, user_id=False, team_id=False, auto_unlink=True, max_length=5
+    ):
         # The combined counters already hold the merged leads' tags: the write of the
         # tag union onto the head lead must not count them once more.
         return super(
             CrmLead, self.with_context(**{SKIP_TAG_COUNT: True})
         )._merge_opportunity(
-            user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, max_length=max_length
+            user_id=user_id,
+            team_id=team_id,
+            auto_unlink=auto_unlink,
+            max_length=max_length,
         )

@@ -5,7 +5,12 @@ from odoo import fields, models
 # Lead fields whose change may reach a sequence's goal (won, reopened, converted,
 # tag, stage).
 NURTURE_GOAL_FIELDS = {
-    "stage_id", "active", "type", "tag_ids", "date_conversion", "date_reactivated",
+    "stage_id",
+    "active",
+    "type",
+    "tag_ids",
+    "date_conversion",
+    "date_reactivated",
 }
 
 
@@ -52,7 +57,9 @@ class CrmLead(models.Model):
         """A lead won, reopened, converted, tagged or moved on: its running
         participations that reached their sequence's goal succeed now, not when
         their next step is due (one indexed query when it has none)."""
-        self.env["crm.nurture.participant"]._check_successes([("lead_id", "in", self.ids)])
+        self.env["crm.nurture.participant"]._check_successes(
+            [("lead_id", "in", self.ids)]
+        )
 
     def _enroll_on_nurture_events(self, lost=False, tagged=False):
         """Enroll these leads in the sequences waiting for them: lost for one of
@@ -65,7 +72,9 @@ class CrmLead(models.Model):
         Sequence = self.env["crm.nurture.sequence"].sudo()
         domain = [("state", "in", ("running", "paused"))]
         if lost:
-            lost_leads = self.filtered(lambda lead: not lead.active and lead.lost_reason_id)
+            lost_leads = self.filtered(
+                lambda lead: not lead.active and lead.lost_reason_id
+            )
             if lost_leads:
                 for sequence in Sequence.search(
                     domain
@@ -80,7 +89,9 @@ class CrmLead(models.Model):
         if tagged:
             tags = self.tag_ids
             if tags:
-                for sequence in Sequence.search(domain + [("enroll_tag_ids", "in", tags.ids)]):
+                for sequence in Sequence.search(
+                    domain + [("enroll_tag_ids", "in", tags.ids)]
+                ):
                     sequence._enroll_leads(
                         self.filtered(
                             lambda lead, seq=sequence: lead.tag_ids & seq.enroll_tag_ids
@@ -104,7 +115,11 @@ class CrmLead(models.Model):
             return
         running = set(
             Participant.search(
-                [("lead_id", "=", self.id), ("state", "=", "running"), ("is_test", "=", False)]
+                [
+                    ("lead_id", "=", self.id),
+                    ("state", "=", "running"),
+                    ("is_test", "=", False),
+                ]
             ).sequence_id.ids
         )
         duplicates = Participant

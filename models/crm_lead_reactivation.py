@@ -167,7 +167,9 @@ class CrmLead(models.Model):
                 repr(("active", "=", False)),
                 repr(("probability", "=", 0)),
             ]
-        terms += self._get_reactivation_period_terms(days, date_from, date_to, date_field)
+        terms += self._get_reactivation_period_terms(
+            days, date_from, date_to, date_field
+        )
         terms += [
             "'|'",
             repr(("stage_id", "=", False)),

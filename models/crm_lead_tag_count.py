@@ -31,13 +31,19 @@ class CrmLeadTagCount(models.Model):
     )
 
     _sql_constraints = [
-        ("lead_tag_uniq", "UNIQUE (lead_id, tag_id)", "A lead has one counter per tag."),
+        (
+            "lead_tag_uniq",
+            "UNIQUE (lead_id, tag_id)",
+            "A lead has one counter per tag.",
+        ),
         ("add_count_positive", "CHECK (add_count > 0)", "A tag counter starts at one."),
     ]
 
     def _delete_for(self, leads=None, tags=None):
         """Delete the counters of deleted leads or tags."""
-        column, ids = ("lead_id", leads.ids) if leads is not None else ("tag_id", tags.ids)
+        column, ids = (
+            ("lead_id", leads.ids) if leads is not None else ("tag_id", tags.ids)
+        )
         if ids:
             self.env.cr.execute(
                 f"DELETE FROM crm_lead_tag_count WHERE {column} = ANY(%s)",  # noqa: S608

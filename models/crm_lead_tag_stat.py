@@ -135,7 +135,8 @@ class CrmLeadTagStat(models.Model):
             self._count_added_tags(added)
         # Only tags with a lifetime have an expiry to forget.
         tags_with_lifetime = set(
-            self.env["crm.tag"].browse({tag_id for _lead_id, tag_id in removed})
+            self.env["crm.tag"]
+            .browse({tag_id for _lead_id, tag_id in removed})
             .filtered("lifetime_days")
             .ids
         )
@@ -161,7 +162,11 @@ class CrmLeadTagStat(models.Model):
                 last_added = EXCLUDED.last_added,
                 expires_on = EXCLUDED.expires_on
             """,
-            {"now": self.env.cr.now(), "lead_ids": list(lead_ids), "tag_ids": list(tag_ids)},
+            {
+                "now": self.env.cr.now(),
+                "lead_ids": list(lead_ids),
+                "tag_ids": list(tag_ids),
+            },
         )
 
     def _forget_expiry(self, pairs):
@@ -320,7 +325,9 @@ class CrmLeadTagStat(models.Model):
             seen += counted
             batches += 1
             done += len(lead_ids)
-            self.env["ir.cron"]._notify_progress(done=seen, remaining=max(total - seen, 0))
+            self.env["ir.cron"]._notify_progress(
+                done=seen, remaining=max(total - seen, 0)
+            )
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if done:
@@ -364,7 +371,9 @@ class CrmLeadTagStat(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _get_expiry_mark(self):
-        self.env.cr.execute("SELECT expired_until, last_id FROM crm_lead_tag_expiry_mark")
+        self.env.cr.execute(
+            "SELECT expired_until, last_id FROM crm_lead_tag_expiry_mark"
+        )
         return self.env.cr.fetchone()
 
     def _expire_batch(self, now, batch_size):

@@ -12,8 +12,13 @@ class CrmLostReason(models.Model):
     def _unlink_except_nurture_use(self):
         """A running or paused sequence enrolling the leads lost for a reason keeps
         it: without it, the rule would silently change who joins."""
-        Sequence = self.env["crm.nurture.sequence"].sudo().with_context(active_test=False)
+        Sequence = (
+            self.env["crm.nurture.sequence"].sudo().with_context(active_test=False)
+        )
         sequences = Sequence.search(
-            [("state", "in", RUNNING_STATES), ("enroll_lost_reason_ids", "in", self.ids)]
+            [
+                ("state", "in", RUNNING_STATES),
+                ("enroll_lost_reason_ids", "in", self.ids),
+            ]
         )
         Sequence._raise_if_in_use(self, self.env["crm.nurture.step"], sequences)

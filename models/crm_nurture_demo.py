@@ -14,22 +14,41 @@ from .crm_nurture_step import NEGATIVE_TRIGGERS
 # next steps leave in the coming days.
 DEMO_PATHS = [
     # clicked the first email, got the nudge, last call in two days
-    (-6, [("week1", -6, -5, -5), ("week2_clicked", -5, -4, None)], {"week2_ignored": -5}, None),
+    (
+        -6,
+        [("week1", -6, -5, -5), ("week2_clicked", -5, -4, None)],
+        {"week2_ignored": -5},
+        None,
+    ),
     # opened the first email without clicking: reminded, last call in five days
-    (-9, [("week1", -9, -8, None), ("week2_ignored", -2, None, None)], {"week2_clicked": -2}, None),
+    (
+        -9,
+        [("week1", -9, -8, None), ("week2_ignored", -2, None, None)],
+        {"week2_clicked": -2},
+        None,
+    ),
     # received the first email three days ago, has not opened it yet
     (-3, [("week1", -3, None, None)], {}, None),
     # went through the three weeks
     (
         -15,
-        [("week1", -15, -14, None), ("week2_ignored", -8, -7, -7), ("week3_ignored", -1, None, None)],
+        [
+            ("week1", -15, -14, None),
+            ("week2_ignored", -8, -7, -7),
+            ("week3_ignored", -1, None, None),
+        ],
         {"week2_clicked": -8},
         None,
     ),
     # joined yesterday, opened at once
     (-1, [("week1", -1, -1, None)], {}, None),
     # clicked, got the nudge, and came back (the lead was reopened): succeeded
-    (-12, [("week1", -12, -11, -11), ("week2_clicked", -11, -10, -10)], {"week2_ignored": -11}, -9),
+    (
+        -12,
+        [("week1", -12, -11, -11), ("week2_clicked", -11, -10, -10)],
+        {"week2_ignored": -11},
+        -9,
+    ),
 ]
 # The steps of the restock template, by key.
 RESTOCK_STEPS = {
@@ -52,7 +71,10 @@ class CrmNurtureSequence(models.Model):
         step traces, email traces), without sending anything."""
         template = self.env.ref("mass_mailing_crm_nurture.crm_nurture_template_restock")
         sequence = template.copy(
-            {"name": self.env._("Limited edition restock"), "user_id": self.env.ref("base.user_admin").id}
+            {
+                "name": self.env._("Limited edition restock"),
+                "user_id": self.env.ref("base.user_admin").id,
+            }
         )
         self.env["ir.model.data"].create(
             {
@@ -69,7 +91,9 @@ class CrmNurtureSequence(models.Model):
         now = self.env.cr.now().replace(microsecond=0)
         blacklisted = leads.filtered("is_blacklisted")
         for index, lead in enumerate(leads - blacklisted):
-            sequence._demo_add_participant(lead, DEMO_PATHS[index % len(DEMO_PATHS)], steps, now)
+            sequence._demo_add_participant(
+                lead, DEMO_PATHS[index % len(DEMO_PATHS)], steps, now
+            )
         for lead in blacklisted:
             sequence._demo_add_opted_out(lead, steps, now - timedelta(days=9))
         return sequence
@@ -94,6 +118,9 @@ class CrmNurtureSequence(models.Model):
             {"sequence_id": self.id, "lead_id": lead.id, "date_enrolled": day(enrolled)}
         )
         Trace = self.env["crm.nurture.trace"]
+        labels = dict(
+            self.env["crm.nurture.step"]._fields["trigger"]._description_selection(self.env)
+        )
         parent = Trace
         last_mail = self.env["mailing.trace"]
         for key, done_day, opened_day, clicked_day in done:
@@ -108,14 +135,23 @@ class CrmNurtureSequence(models.Model):
                     "state": "done",
                 }
             )
-            last_mail = self._demo_add_email(trace, lead, day(done_day), opened_day and day(opened_day), clicked_day and day(clicked_day))
+            last_mail = self._demo_add_email(
+                trace,
+                lead,
+                day(done_day),
+                opened_day and day(opened_day),
+                clicked_day and day(clicked_day),
+            )
             for sibling_key, cancelled_day in not_taken.items():
                 sibling = steps[sibling_key]
                 if sibling.parent_id == step:
                     message = (
                         self.env._("Branch not taken: it happened.")
                         if sibling.trigger in NEGATIVE_TRIGGERS
-                        else self.env._("Branch not taken: %(trigger)s did not apply.", trigger=sibling.trigger)
+                        else self.env._(
+                            'Branch not taken: "%(trigger)s" did not apply.',
+                            trigger=labels[sibling.trigger],
+                        )
                     )
                     Trace.create(
                         {
@@ -135,7 +171,10 @@ class CrmNurtureSequence(models.Model):
             day(done[-1][1]),
             parents={participant.id: parent.id},
         )
-        values = {"current_step_id": last_step.id, "last_mailing_trace_id": last_mail.id}
+        values = {
+            "current_step_id": last_step.id,
+            "last_mailing_trace_id": last_mail.id,
+        }
         if not last_step.child_ids:
             values.update(state="completed", date_done=day(done[-1][1]))
         participant.write(values)

@@ -145,7 +145,9 @@ class CrmNurtureParticipant(models.Model):
         # (a manager's Remove) cancels its scheduled steps as superuser.
         self.env["crm.nurture.trace"].sudo().search(
             [("participant_id", "in", self.ids), ("state", "=", "scheduled")]
-        ).write({"state": "cancelled", "message": self.env._("The participation ended.")})
+        ).write(
+            {"state": "cancelled", "message": self.env._("The participation ended.")}
+        )
 
     # ------------------------------------------------------------------
     # Re-assessment before each step
@@ -154,7 +156,9 @@ class CrmNurtureParticipant(models.Model):
     def _get_exits(self, sequence, step):
         """Reason -> participants that must leave before ``step`` runs."""
         leads = self.lead_id.with_context(active_test=False)
-        blacklisted = leads.search([("id", "in", leads.ids), ("is_blacklisted", "=", True)])
+        blacklisted = leads.search(
+            [("id", "in", leads.ids), ("is_blacklisted", "=", True)]
+        )
         exits = {"optout": self.filtered(lambda p: p.lead_id in blacklisted)}
         remaining = self - exits["optout"]
         if step.trigger != "bounced":
@@ -209,7 +213,9 @@ class CrmNurtureParticipant(models.Model):
             goals.append(SQL("lead.date_reactivated >= part.date_enrolled"))
         if sequence.success_converted:
             goals.append(
-                SQL("(lead.type = 'opportunity' AND lead.date_conversion >= part.date_enrolled)")
+                SQL(
+                    "(lead.type = 'opportunity' AND lead.date_conversion >= part.date_enrolled)"
+                )
             )
         if sequence.success_replied:
             goals.append(emails_with(SQL("email.trace_status = 'reply'")))
@@ -224,7 +230,9 @@ class CrmNurtureParticipant(models.Model):
                 )
             )
         if sequence.success_stage_id:
-            goals.append(SQL("stage.sequence >= %s", sequence.success_stage_id.sequence))
+            goals.append(
+                SQL("stage.sequence >= %s", sequence.success_stage_id.sequence)
+            )
         if not goals:
             return []
         rows = self.env.execute_query(
@@ -292,7 +300,9 @@ class CrmNurtureParticipant(models.Model):
     def _last_email_bounced(self):
         self.ensure_one()
         if self.is_test:
-            emails = self.trace_ids.filtered(lambda t: t.state == "done" and t.step_id.action == "email")
+            emails = self.trace_ids.filtered(
+                lambda t: t.state == "done" and t.step_id.action == "email"
+            )
             last = emails.sorted(lambda t: (t.date_done, t.id))[-1:]
             return bool(last.test_bounced)
         return self.last_mailing_trace_id.trace_status == "bounce"

@@ -116,10 +116,14 @@ class CrmNurtureParticipant(models.Model):
             scheduled = participant.trace_ids.filtered(lambda t: t.state == "scheduled")
             if not scheduled:
                 raise UserError(
-                    self.env._("Nothing more to run: this test run has gone to its end.")
+                    self.env._(
+                        "Nothing more to run: this test run has gone to its end."
+                    )
                 )
             first = min(scheduled.mapped("scheduled_date"))
-            participant._test_execute(scheduled.filtered(lambda t: t.scheduled_date == first))
+            participant._test_execute(
+                scheduled.filtered(lambda t: t.scheduled_date == first)
+            )
 
     def _test_simulate(self, event):
         """As if the last email of the run had been opened, clicked, replied to or
@@ -129,7 +133,8 @@ class CrmNurtureParticipant(models.Model):
             email = participant._get_last_test_email()
             email.write(SIMULATED_FLAGS[event])
             waiting = participant.trace_ids.filtered(
-                lambda t, email=email: t.parent_trace_id == email and t.state == "scheduled"
+                lambda t, email=email: t.parent_trace_id == email
+                and t.state == "scheduled"
             )
             if event in ("click", "reply"):
                 waiting.filtered(
@@ -177,7 +182,9 @@ class CrmNurtureParticipant(models.Model):
             lambda t: t.state == "done" and t.step_id.action == "email"
         )
         if not emails:
-            raise UserError(self.env._("No email was sent yet: run the next step first."))
+            raise UserError(
+                self.env._("No email was sent yet: run the next step first.")
+            )
         return emails.sorted(lambda t: (t.date_done, t.id))[-1]
 
     def _test_execute(self, traces):

@@ -123,7 +123,9 @@ class CrmNurtureSequence(models.Model):
         string="From", default=0.0, help="Hour emails may leave from: 0 to 24."
     )
     send_hour_to = fields.Float(
-        string="To", default=24.0, help="Hour emails stop leaving: after From, up to 24."
+        string="To",
+        default=24.0,
+        help="Hour emails stop leaving: after From, up to 24.",
     )
     # The zones users have (all of pytz's); checked by _check_send_tz, which says
     # what is wrong instead of the ORM's "wrong value" error.
@@ -191,7 +193,9 @@ class CrmNurtureSequence(models.Model):
 
     @api.constrains("company_id", "is_template")
     def _check_company_set(self):
-        if self.filtered(lambda sequence: not sequence.company_id and not sequence.is_template):
+        if self.filtered(
+            lambda sequence: not sequence.company_id and not sequence.is_template
+        ):
             raise ValidationError(
                 self.env._("A sequence needs a company: only its leads take part.")
             )
@@ -255,8 +259,11 @@ class CrmNurtureSequence(models.Model):
         if not (steps or sequences):
             return
         uses = [
-            self.env._("%(sequence)s, step %(step)s", sequence=step.sequence_id.name,
-                       step=step.name)
+            self.env._(
+                "%(sequence)s, step %(step)s",
+                sequence=step.sequence_id.name,
+                step=step.name,
+            )
             for step in steps
         ] + [
             self.env._("%(sequence)s, its rules", sequence=sequence.name)
@@ -302,7 +309,9 @@ class CrmNurtureSequence(models.Model):
                 raise UserError(self.env._("Only a draft sequence can start."))
             if not sequence.step_ids.filtered(lambda s: not s.parent_id):
                 raise UserError(
-                    self.env._("Add a first step before starting %(name)s.", name=sequence.name)
+                    self.env._(
+                        "Add a first step before starting %(name)s.", name=sequence.name
+                    )
                 )
         # A draft's steps may have lost their tags since saved (deleted tags).
         self.step_ids._check_action()
@@ -327,7 +336,10 @@ class CrmNurtureSequence(models.Model):
     def _cron_process(self):
         """Scheduled action: enroll matching leads, then run due steps."""
         self.search(
-            [("state", "in", ("running", "paused")), ("enrollment_mode", "=", "continuous")]
+            [
+                ("state", "in", ("running", "paused")),
+                ("enrollment_mode", "=", "continuous"),
+            ]
         )._enroll_matching_isolated()
         # Goals reached since the last run end those participations first: no
         # email leaves after the goal.
@@ -344,10 +356,15 @@ class CrmNurtureSequence(models.Model):
                 with self.env.cr.savepoint():
                     sequence._enroll_matching()
             except (*CONCURRENCY_ERRORS, errors.UniqueViolation) as error:
-                _logger.info("Enrollment of sequence %s left to another run: %s",
-                             sequence.id, error)
+                _logger.info(
+                    "Enrollment of sequence %s left to another run: %s",
+                    sequence.id,
+                    error,
+                )
             except Exception:  # noqa: BLE001 - one sequence never stops the others
-                _logger.exception("Enrollment of nurture sequence %s failed", sequence.id)
+                _logger.exception(
+                    "Enrollment of nurture sequence %s failed", sequence.id
+                )
 
     def _lock_running(self):
         """Whether this sequence is running, read under a share lock held until the
@@ -372,7 +389,9 @@ class CrmNurtureSequence(models.Model):
         """Enroll the leads matching each sequence's filter that may join now."""
         for sequence in self:
             query = self.env["crm.lead"]._search(sequence._get_lead_domain())
-            query.add_where(sequence._get_enrollable_sql(SQL.identifier(query.table, "id")))
+            query.add_where(
+                sequence._get_enrollable_sql(SQL.identifier(query.table, "id"))
+            )
             lead_ids = [row[0] for row in self.env.execute_query(query.select())]
             sequence._enroll(self.env["crm.lead"].browse(lead_ids))
 
@@ -381,7 +400,9 @@ class CrmNurtureSequence(models.Model):
         for sequence in self:
             domain = sequence._get_lead_domain() + [("id", "in", leads.ids)]
             query = self.env["crm.lead"]._search(domain)
-            query.add_where(sequence._get_enrollable_sql(SQL.identifier(query.table, "id")))
+            query.add_where(
+                sequence._get_enrollable_sql(SQL.identifier(query.table, "id"))
+            )
             lead_ids = [row[0] for row in self.env.execute_query(query.select())]
             sequence._enroll(self.env["crm.lead"].browse(lead_ids))
 
@@ -490,8 +511,12 @@ class CrmNurtureSequence(models.Model):
             day = local.date() + timedelta(days=offset)
             if not self[f"send_{WEEKDAYS[day.weekday()]}"]:
                 continue
-            opening = tz.localize(datetime.combine(day, time()) + timedelta(hours=start_hour))
-            closing = tz.localize(datetime.combine(day, time()) + timedelta(hours=end_hour))
+            opening = tz.localize(
+                datetime.combine(day, time()) + timedelta(hours=start_hour)
+            )
+            closing = tz.localize(
+                datetime.combine(day, time()) + timedelta(hours=end_hour)
+            )
             if offset == 0 and opening <= local < closing:
                 return when
             if local < opening:

@@ -8,7 +8,14 @@ from .crm_nurture_step import EVENT_TRIGGERS, NEGATIVE_TRIGGERS
 # failed at every attempt; "undelivered": its email did not reach the participant;
 # so that its responsible sees them where they look).
 FLOW_METRICS = (
-    "scheduled", "done", "failed", "sent", "undelivered", "opened", "clicked", "replied",
+    "scheduled",
+    "done",
+    "failed",
+    "sent",
+    "undelivered",
+    "opened",
+    "clicked",
+    "replied",
 )
 
 
@@ -83,12 +90,16 @@ class CrmNurtureStep(models.Model):
         units = dict(self._fields["delay_unit"]._description_selection(self.env))
         trigger = triggers.get(self.trigger, "")
         if not self.delay:
-            return self.env._("Right after") if self.trigger == "after_parent" else trigger
+            return (
+                self.env._("Right after") if self.trigger == "after_parent" else trigger
+            )
         delay = f"{self.delay} {units.get(self.delay_unit, '').lower()}"
         if self.trigger == "start":
             return self.env._("%(delay)s after start", delay=delay)
         if self.trigger == "after_parent":
             return self.env._("%(delay)s later", delay=delay)
         if self.trigger in EVENT_TRIGGERS and self.trigger not in NEGATIVE_TRIGGERS:
-            return self.env._("%(trigger)s, within %(delay)s", trigger=trigger, delay=delay)
+            return self.env._(
+                "%(trigger)s, within %(delay)s", trigger=trigger, delay=delay
+            )
         return self.env._("%(trigger)s, after %(delay)s", trigger=trigger, delay=delay)

@@ -121,7 +121,10 @@ class CrmNurtureSequence(models.Model):
             shared_rules = []
             if reasons:
                 shared_rules.append(
-                    self.env._("lost reasons %(names)s", names=", ".join(reasons.mapped("name")))
+                    self.env._(
+                        "lost reasons %(names)s",
+                        names=", ".join(reasons.mapped("name")),
+                    )
                 )
             if tags:
                 shared_rules.append(
@@ -143,8 +146,8 @@ class CrmNurtureSequence(models.Model):
                 "title": self.env._("Started, over leads of running sequences"),
                 "message": self.env._(
                     "%(lines)s A lead in both gets the emails of both: set a contact "
-                    "pressure limit (Email Marketing settings) or \"One Sequence at a "
-                    "Time\", or pause one of them.",
+                    'pressure limit (Email Marketing settings) or "One Sequence at a '
+                    'Time", or pause one of them.',
                     lines=" ".join(lines),
                 ),
                 "type": "warning",

@@ -24,9 +24,7 @@ OPPORTUNITY_SQL = SQL(
        AND (lead.date_conversion >= part.date_enrolled
             OR lead.date_reactivated >= part.date_enrolled)"""
 )
-WON_SQL = SQL(
-    "lead.active AND stage.is_won AND lead.date_closed >= part.date_enrolled"
-)
+WON_SQL = SQL("lead.active AND stage.is_won AND lead.date_closed >= part.date_enrolled")
 
 
 class CrmNurtureSequence(models.Model):
@@ -57,7 +55,9 @@ class CrmNurtureSequence(models.Model):
         help="Participants' leads open or won as opportunities after joining: "
         "converted or reopened since.",
     )
-    won_count = fields.Integer(string="Won Opportunities", compute="_compute_statistics")
+    won_count = fields.Integer(
+        string="Won Opportunities", compute="_compute_statistics"
+    )
     won_revenue = fields.Monetary(
         string="Won Revenue",
         compute="_compute_statistics",
@@ -162,8 +162,15 @@ class CrmNurtureSequence(models.Model):
         action.update(
             {
                 "name": self.env._("Participants of %(sequence)s", sequence=self.name),
-                "domain": [("sequence_id", "=", self.id), ("is_test", "=", False), *domain],
-                "context": {"create": False, "search_default_group_by_state": metric == "participant"},
+                "domain": [
+                    ("sequence_id", "=", self.id),
+                    ("is_test", "=", False),
+                    *domain,
+                ],
+                "context": {
+                    "create": False,
+                    "search_default_group_by_state": metric == "participant",
+                },
             }
         )
         return action

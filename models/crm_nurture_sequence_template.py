@@ -34,24 +34,26 @@ class CrmNurtureSequence(models.Model):
     def _start(self):
         if any(self.mapped("is_template")):
             raise UserError(
-                self.env._("A template never runs: use it to make a sequence, then start that one.")
+                self.env._(
+                    "A template never runs: use it to make a sequence, then start that one."
+                )
             )
         return super()._start()
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
-        for sequence, vals in zip(self, vals_list):
+        for sequence, vals in zip(self, vals_list, strict=False):
             # Templates are shared by all companies: a copy is the current company's.
             if not vals.get("company_id"):
                 vals["company_id"] = sequence.company_id.id or self.env.company.id
         if not (default or {}).get("name"):
-            for sequence, vals in zip(self, vals_list):
+            for sequence, vals in zip(self, vals_list, strict=False):
                 vals["name"] = self.env._("%(name)s (copy)", name=sequence.name)
         return vals_list
 
     def copy(self, default=None):
         copies = super().copy(default=default)
-        for sequence, sequence_copy in zip(self, copies):
+        for sequence, sequence_copy in zip(self, copies, strict=False):
             sequence._copy_steps_to(sequence_copy)
         return copies
 

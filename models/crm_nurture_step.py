@@ -120,7 +120,9 @@ class CrmNurtureStep(models.Model):
     def _check_trigger(self):
         for step in self:
             if step.parent_id and step.parent_id.sequence_id != step.sequence_id:
-                raise ValidationError(self.env._("A step follows a step of its own sequence."))
+                raise ValidationError(
+                    self.env._("A step follows a step of its own sequence.")
+                )
             if not step.parent_id and step.trigger != "start":
                 raise ValidationError(
                     self.env._("A first step runs at start; choose a previous step.")
@@ -137,15 +139,21 @@ class CrmNurtureStep(models.Model):
                     )
                 )
         if self._has_cycle():
-            raise ValidationError(self.env._("Steps cannot follow each other in a loop."))
+            raise ValidationError(
+                self.env._("Steps cannot follow each other in a loop.")
+            )
 
     @api.constrains("action", "tag_ids", "stage_id")
     def _check_action(self):
         for step in self:
             if step.action in ("add_tags", "remove_tags") and not step.tag_ids:
-                raise ValidationError(self.env._("Choose the tags of %(step)s.", step=step.name))
+                raise ValidationError(
+                    self.env._("Choose the tags of %(step)s.", step=step.name)
+                )
             if step.action == "stage" and not step.stage_id:
-                raise ValidationError(self.env._("Choose the stage of %(step)s.", step=step.name))
+                raise ValidationError(
+                    self.env._("Choose the stage of %(step)s.", step=step.name)
+                )
 
     @api.constrains("delay", "delay_unit", "activity_days")
     def _check_delays(self):
@@ -178,7 +186,9 @@ class CrmNurtureStep(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         steps = super().create(vals_list)
-        steps.filtered(lambda s: s.action == "email" and not s.mailing_id)._create_mailings()
+        steps.filtered(
+            lambda s: s.action == "email" and not s.mailing_id
+        )._create_mailings()
         return steps
 
     def write(self, vals):
@@ -228,14 +238,18 @@ class CrmNurtureStep(models.Model):
         """One mailing per email step, on leads, sent only to the participants the
         engine hands it (its own filter matches nobody)."""
         for step in self:
-            step.mailing_id = self.env["mailing.mailing"].sudo().create(
-                {
-                    "subject": step.name,
-                    "mailing_type": "mail",
-                    "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
-                    "mailing_domain": "[('id', 'in', [])]",
-                    "user_id": step.sequence_id.user_id.id,
-                }
+            step.mailing_id = (
+                self.env["mailing.mailing"]
+                .sudo()
+                .create(
+                    {
+                        "subject": step.name,
+                        "mailing_type": "mail",
+                        "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                        "mailing_domain": "[('id', 'in', [])]",
+                        "user_id": step.sequence_id.user_id.id,
+                    }
+                )
             )
 
     def _get_delay(self):
@@ -254,7 +268,9 @@ class CrmNurtureStep(models.Model):
         the traces that failed, with their message written."""
         self.ensure_one()
         if self.action in LEAD_ACTIONS:
-            traces = self.env["crm.nurture.participant"]._test_filter_lead_access(traces)
+            traces = self.env["crm.nurture.participant"]._test_filter_lead_access(
+                traces
+            )
         leads = traces.lead_id
         method = getattr(self, f"_run_{self.action}")
         return method(traces, leads) or self.env["crm.nurture.trace"]
@@ -262,7 +278,9 @@ class CrmNurtureStep(models.Model):
     def _run_email(self, traces, leads):
         tests = traces.filtered("is_test")
         for trace in tests:
-            self.mailing_id._nurture_send_test(trace.lead_id, trace.participant_id.test_email)
+            self.mailing_id._nurture_send_test(
+                trace.lead_id, trace.participant_id.test_email
+            )
         traces -= tests
         if not traces:
             return
@@ -279,8 +297,12 @@ class CrmNurtureStep(models.Model):
         leads.write({"tag_ids": [Command.unlink(tag.id) for tag in self.tag_ids]})
 
     def _run_activity(self, traces, leads):
-        activity_type = self.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
-        deadline = fields.Date.context_today(self) + relativedelta(days=self.activity_days)
+        activity_type = self.activity_type_id or self.env.ref(
+            "mail.mail_activity_data_todo"
+        )
+        deadline = fields.Date.context_today(self) + relativedelta(
+            days=self.activity_days
+        )
         model_id = self.env["ir.model"]._get_id("crm.lead")
         self.env["mail.activity"].create(
             [

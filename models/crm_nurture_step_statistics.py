@@ -78,7 +78,9 @@ class CrmNurtureStep(models.Model):
     _inherit = "crm.nurture.step"
 
     scheduled_count = fields.Integer(
-        string="Scheduled", compute="_compute_statistics", help="Participants waiting for it."
+        string="Scheduled",
+        compute="_compute_statistics",
+        help="Participants waiting for it.",
     )
     done_count = fields.Integer(string="Done", compute="_compute_statistics")
     skipped_count = fields.Integer(

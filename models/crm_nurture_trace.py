@@ -184,7 +184,9 @@ class CrmNurtureTrace(models.Model):
         except Exception as error:  # noqa: BLE001 - one group never stops the others
             if not traces:
                 # The claim itself met another run (rows it changed): its rows.
-                _logger.info("Nurture step %s: left to another run (%s)", step.id, error)
+                _logger.info(
+                    "Nurture step %s: left to another run (%s)", step.id, error
+                )
                 return 0
             # Re-assessing the participants failed (not the action): same as a
             # failed action, in a savepoint of its own.
@@ -193,8 +195,9 @@ class CrmNurtureTrace(models.Model):
                     traces = self._claim(traces.ids)
                     traces.sudo()._action_failed(step, error)
             except Exception:  # noqa: BLE001 - still due: the next pass tries again
-                _logger.exception("Nurture step %s: the failure could not be recorded",
-                                  step.id)
+                _logger.exception(
+                    "Nurture step %s: the failure could not be recorded", step.id
+                )
                 return 0
         return len(traces)
 
@@ -308,7 +311,9 @@ class CrmNurtureTrace(models.Model):
         # A test run's step its tester may not apply to the lead stays skipped (with
         # the reason); the walk goes on past it all the same.
         skipped = traces.filtered(lambda t: t.state == "skipped")
-        (traces - skipped).write({"state": "done", "date_done": now, "date_next_try": False})
+        (traces - skipped).write(
+            {"state": "done", "date_done": now, "date_next_try": False}
+        )
         skipped.write({"date_done": now})
         traces.participant_id.write({"current_step_id": step.id})
         traces._schedule_children(step, now)
@@ -329,7 +334,9 @@ class CrmNurtureTrace(models.Model):
                 self._action_failed(step, error)
                 return self.browse()
         succeeded = self.browse()
-        failed = defaultdict(lambda: [self.browse(), None])  # error text -> traces, error
+        failed = defaultdict(
+            lambda: [self.browse(), None]
+        )  # error text -> traces, error
         for trace in self:
             try:
                 with self.env.cr.savepoint():
@@ -352,11 +359,14 @@ class CrmNurtureTrace(models.Model):
         the sequence's responsible is told in its chatter. Override point."""
         now = self.env.cr.now()
         if is_concurrency_error(error):
-            _logger.info("Nurture step %s met another run, tried again: %s", step.id, error)
+            _logger.info(
+                "Nurture step %s met another run, tried again: %s", step.id, error
+            )
             self.write({"date_next_try": now + CONFLICT_DELAY})
             return
-        _logger.warning("Nurture step %s failed for %s participants: %s",
-                        step.id, len(self), error)
+        _logger.warning(
+            "Nurture step %s failed for %s participants: %s", step.id, len(self), error
+        )
         reason = error_text(error)
         by_attempt = defaultdict(lambda: self.browse())
         for trace in self:
@@ -365,12 +375,23 @@ class CrmNurtureTrace(models.Model):
         for attempt, traces in by_attempt.items():
             if attempt >= MAX_ATTEMPTS:
                 failed |= traces
-                traces.write({"attempt_count": attempt, "last_error": reason,
-                              "state": "failed", "message": reason,
-                              "date_next_try": False})
+                traces.write(
+                    {
+                        "attempt_count": attempt,
+                        "last_error": reason,
+                        "state": "failed",
+                        "message": reason,
+                        "date_next_try": False,
+                    }
+                )
             else:
-                traces.write({"attempt_count": attempt, "last_error": reason,
-                              "date_next_try": now + retry_delay(attempt)})
+                traces.write(
+                    {
+                        "attempt_count": attempt,
+                        "last_error": reason,
+                        "date_next_try": now + retry_delay(attempt),
+                    }
+                )
         if failed:
             failed.participant_id._exit("failed")
             failed._notify_failure(step, reason)
@@ -393,7 +414,9 @@ class CrmNurtureTrace(models.Model):
 
     def _drop_ended_participants(self):
         ended = self.filtered(lambda t: t.participant_id.state != "running")
-        ended.write({"state": "cancelled", "message": self.env._("The participation ended.")})
+        ended.write(
+            {"state": "cancelled", "message": self.env._("The participation ended.")}
+        )
         return self - ended
 
     def _apply_exit_and_success(self, step):
@@ -428,9 +451,13 @@ class CrmNurtureTrace(models.Model):
         )
         traces = self - undelivered
         negative = step.trigger in NEGATIVE_TRIGGERS
-        happened = traces.filtered(lambda t: t.parent_trace_id._email_event_happened(event))
+        happened = traces.filtered(
+            lambda t: t.parent_trace_id._email_event_happened(event)
+        )
         cancel = happened if negative else traces - happened
-        trigger = dict(step._fields["trigger"]._description_selection(self.env))[step.trigger]
+        trigger = dict(step._fields["trigger"]._description_selection(self.env))[
+            step.trigger
+        ]
         cancel.write(
             {
                 "state": "cancelled",
@@ -462,7 +489,10 @@ class CrmNurtureTrace(models.Model):
         """Whether the email of this step failed to leave or was cancelled (never
         for a test run, whose email goes to the tester)."""
         self.ensure_one()
-        return not self.is_test and self.mailing_trace_id.trace_status in ("error", "cancel")
+        return not self.is_test and self.mailing_trace_id.trace_status in (
+            "error",
+            "cancel",
+        )
 
     def _email_event_happened(self, event):
         """Whether the email of this step was opened, clicked, replied to or
@@ -477,7 +507,8 @@ class CrmNurtureTrace(models.Model):
                 "bounce": self.test_bounced,
             }.get(event, False)
         return bool(
-            self.mailing_trace_id and self.mailing_trace_id._nurture_event_happened(event)
+            self.mailing_trace_id
+            and self.mailing_trace_id._nurture_event_happened(event)
         )
 
     def _link_mailing_traces(self):
@@ -522,12 +553,18 @@ class CrmNurtureTrace(models.Model):
         waiting = self.sudo().search(
             [("parent_trace_id", "in", done.ids), ("state", "=", "scheduled")]
         )
-        events = {"open": ("opened", "not_opened"), "click": ("clicked", "not_clicked"),
-                  "reply": ("replied", "not_replied"), "bounce": ("bounced", None)}
+        events = {
+            "open": ("opened", "not_opened"),
+            "click": ("clicked", "not_clicked"),
+            "reply": ("replied", "not_replied"),
+            "bounce": ("bounced", None),
+        }
         positive, negative = events[event]
         # A click is also an open; a reply, too.
         if event in ("click", "reply"):
-            waiting_open = waiting.filtered(lambda t: t.step_id.trigger in ("opened", "not_opened"))
+            waiting_open = waiting.filtered(
+                lambda t: t.step_id.trigger in ("opened", "not_opened")
+            )
             waiting_open._react("opened", "not_opened")
         waiting._react(positive, negative)
 
@@ -537,7 +574,10 @@ class CrmNurtureTrace(models.Model):
         run.write({"scheduled_date": now})
         cancel = self.filtered(lambda t: negative and t.step_id.trigger == negative)
         cancel.write(
-            {"state": "cancelled", "message": self.env._("Branch not taken: it happened.")}
+            {
+                "state": "cancelled",
+                "message": self.env._("Branch not taken: it happened."),
+            }
         )
         if run:
             self.env["crm.nurture.sequence"]._trigger_process()

@@ -13,7 +13,9 @@ class CrmStage(models.Model):
         """A stage a step moves leads to is kept whatever the sequence's state (the
         step would move leads to no stage); one a running sequence aims at as
         success too."""
-        Sequence = self.env["crm.nurture.sequence"].sudo().with_context(active_test=False)
+        Sequence = (
+            self.env["crm.nurture.sequence"].sudo().with_context(active_test=False)
+        )
         steps = (
             self.env["crm.nurture.step"]
             .sudo()

@@ -81,7 +81,9 @@ class CrmTag(models.Model):
         """Tags a running or paused sequence adds, removes, enrolls or succeeds on
         stay: without them its steps and rules would silently do nothing. A draft
         is checked again when it starts."""
-        Sequence = self.env["crm.nurture.sequence"].sudo().with_context(active_test=False)
+        Sequence = (
+            self.env["crm.nurture.sequence"].sudo().with_context(active_test=False)
+        )
         steps = (
             self.env["crm.nurture.step"]
             .sudo()
@@ -112,7 +114,8 @@ class CrmTag(models.Model):
         job in case some expiry moved into the past."""
         self.env["crm.lead.tag.stat"]._update_expiry_dates(self)
         cron = self.env.ref(
-            "mass_mailing_crm_nurture.ir_cron_expire_lead_tags", raise_if_not_found=False
+            "mass_mailing_crm_nurture.ir_cron_expire_lead_tags",
+            raise_if_not_found=False,
         )
         if cron:
             cron._trigger()

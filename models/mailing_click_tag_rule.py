@@ -94,7 +94,8 @@ class MailingClickTagRule(models.Model):
                 {
                     "email": email,
                     "subscription_ids": [
-                        Command.create({"list_id": mailing_list.id}) for mailing_list in lists
+                        Command.create({"list_id": mailing_list.id})
+                        for mailing_list in lists
                     ],
                 }
             )

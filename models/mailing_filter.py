@@ -49,7 +49,9 @@ class MailingFilter(models.Model):
                 presets.append((suffix, reason))
         data_list = []
         for name, reason in presets:
-            if self.env.ref(f"mass_mailing_crm_nurture.mailing_filter_lost_leads_{name}", False):
+            if self.env.ref(
+                f"mass_mailing_crm_nurture.mailing_filter_lost_leads_{name}", False
+            ):
                 continue
             data_list.append(
                 {

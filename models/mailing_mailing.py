@@ -23,7 +23,9 @@ class MailingMailing(models.Model):
 
     @api.constrains("mailing_domain", "mailing_model_id")
     def _check_mailing_domain_evaluable(self):
-        for mailing in self.filtered(lambda m: m.mailing_model_real and m.mailing_domain):
+        for mailing in self.filtered(
+            lambda m: m.mailing_model_real and m.mailing_domain
+        ):
             if not mailing._must_check_mailing_domain():
                 continue
             try:

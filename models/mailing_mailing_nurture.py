@@ -134,7 +134,9 @@ class MailingMailing(models.Model):
         full_body = self.env["mail.render.mixin"]._replace_local_links(
             self._prepend_preview(Markup(body), preview)
         )
-        with file_open("mass_mailing/static/src/scss/mass_mailing_mail.scss", "r") as fd:
+        with file_open(
+            "mass_mailing/static/src/scss/mass_mailing_mail.scss", "r"
+        ) as fd:
             styles = fd.read()
         self.env["mail.mail"].sudo().create(
             {
@@ -144,12 +146,17 @@ class MailingMailing(models.Model):
                 "subject": self.env._("[TEST] %(subject)s", subject=subject),
                 "body_html": self.env["ir.qweb"]._render(
                     "mass_mailing.mass_mailing_mail_layout",
-                    {"body": full_body, "mailing_style": Markup(f"<style>{styles}</style>")},
+                    {
+                        "body": full_body,
+                        "mailing_style": Markup(f"<style>{styles}</style>"),
+                    },
                     minimal_qcontext=True,
                 ),
                 "is_notification": True,
                 "mailing_id": self.id,
-                "attachment_ids": [(4, attachment.id) for attachment in self.attachment_ids],
+                "attachment_ids": [
+                    (4, attachment.id) for attachment in self.attachment_ids
+                ],
                 "mail_server_id": self.mail_server_id.id,
                 "auto_delete": True,
             }
@@ -163,7 +170,9 @@ class MailingMailing(models.Model):
             "auto_delete": not self.keep_archives,
             "auto_delete_keep_log": self.reply_to_mode == "update",
             "author_id": self.env.user.partner_id.id,
-            "attachment_ids": [(4, attachment.id) for attachment in self.attachment_ids],
+            "attachment_ids": [
+                (4, attachment.id) for attachment in self.attachment_ids
+            ],
             "body": self._prepend_preview(self.body_html or "", self.preview),
             "composition_mode": "mass_mail",
             "email_from": self.email_from,

@@ -261,9 +261,7 @@ class MailingMailing(models.Model):
         the start date (now when it is past or empty)."""
         for mailing in self:
             if mailing.state not in ("draft", "in_queue"):
-                raise UserError(
-                    self.env._("Only a draft mailing can start recurring.")
-                )
+                raise UserError(self.env._("Only a draft mailing can start recurring."))
             mailing._check_recurrence()
             mailing._check_recurrence_interval()
             start = mailing.recurrence_start_date or self.env.cr.now()
@@ -294,7 +292,9 @@ class MailingMailing(models.Model):
                 {
                     "recurrence_paused": False,
                     "recurrence_failure_count": 0,
-                    "recurrence_next_date": mailing._get_next_run_date(now, include=True),
+                    "recurrence_next_date": mailing._get_next_run_date(
+                        now, include=True
+                    ),
                 }
             )
         self._finish_ended_recurrences()
@@ -337,7 +337,8 @@ class MailingMailing(models.Model):
     def _trigger_recurrence_cron(self):
         dates = [d for d in self.mapped("recurrence_next_date") if d]
         cron = self.env.ref(
-            "mass_mailing_crm_nurture.ir_cron_mailing_recurrence", raise_if_not_found=False
+            "mass_mailing_crm_nurture.ir_cron_mailing_recurrence",
+            raise_if_not_found=False,
         )
         if cron and dates:
             cron._trigger(dates)
@@ -442,7 +443,9 @@ class MailingMailing(models.Model):
         run = self._get_current_recurrence_run()
         if auto_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.with_context(**{RECURRENCE_RUN_KEY: run.id})._action_send_mail(res_ids=res_ids)
+        self.with_context(**{RECURRENCE_RUN_KEY: run.id})._action_send_mail(
+            res_ids=res_ids
+        )
         return len(res_ids)
 
     def _lock_recurrence_due(self):
@@ -493,9 +496,12 @@ class MailingMailing(models.Model):
         now = self.env.cr.now()
         if is_concurrency_error(error):
             # Still due: looked at again shortly.
-            _logger.info("Recurring mailing %s met another transaction: %s", self.id, error)
+            _logger.info(
+                "Recurring mailing %s met another transaction: %s", self.id, error
+            )
             cron = self.env.ref(
-                "mass_mailing_crm_nurture.ir_cron_mailing_recurrence", raise_if_not_found=False
+                "mass_mailing_crm_nurture.ir_cron_mailing_recurrence",
+                raise_if_not_found=False,
             )
             if cron:
                 cron._trigger(now + CONFLICT_DELAY)
@@ -562,8 +568,10 @@ class MailingMailing(models.Model):
         """Close the run in progress, if any, and schedule the next one. A run with
         nobody new leaves no record: only the next date moves."""
         self.ensure_one()
-        running = self.env["mailing.recurrence.run"].sudo().search(
-            [("mailing_id", "=", self.id), ("state", "=", "running")]
+        running = (
+            self.env["mailing.recurrence.run"]
+            .sudo()
+            .search([("mailing_id", "=", self.id), ("state", "=", "running")])
         )
         running.write({"state": "done", "date_done": self.env.cr.now()})
         values = {"recurrence_next_date": self._get_next_run_date(self.env.cr.now())}
@@ -634,9 +642,10 @@ class MailingMailing(models.Model):
         return query
 
     def _get_recurrence_exclusion_sql(self, Model, alias):
-        if "email_normalized" not in Model._fields or not Model._fields[
-            "email_normalized"
-        ].store:
+        if (
+            "email_normalized" not in Model._fields
+            or not Model._fields["email_normalized"].store
+        ):
             raise UserError(
                 self.env._(
                     "Exclusion lists need recipients with an email address; "

@@ -80,7 +80,9 @@ class MailingRecurrenceRun(models.Model):
         }
         sent = dict(
             Trace._read_group(
-                runs + [("sent_datetime", "!=", False)], ["recurrence_run_id"], ["__count"]
+                runs + [("sent_datetime", "!=", False)],
+                ["recurrence_run_id"],
+                ["__count"],
             )
         )
         clicked = dict(

@@ -3,7 +3,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .crm_lead_contact_pressure import MAX_PRESSURE_DAYS, MAX_PRESSURE_LIMIT, PRESSURE_PARAM
+from .crm_lead_contact_pressure import (
+    MAX_PRESSURE_DAYS,
+    MAX_PRESSURE_LIMIT,
+    PRESSURE_PARAM,
+)
 
 
 class ResConfigSettings(models.TransientModel):

@@ -84,5 +84,7 @@ class NurtureTagCommon(BaseCommon):
         stat = self.stat(lead, tag)
         self.assertEqual(len(stat), 1, f"one counter for {tag.name} on {lead.name}")
         for fname, value in expected.items():
-            self.assertEqual(stat[fname], value, f"{fname} of {tag.name} on {lead.name}")
+            self.assertEqual(
+                stat[fname], value, f"{fname} of {tag.name} on {lead.name}"
+            )
         return stat

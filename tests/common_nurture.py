@@ -53,7 +53,11 @@ class NurtureSequenceCommon(NurtureRecurringCommon):
         )
         Step = cls.env["crm.nurture.step"]
         cls.week1 = Step.create(
-            {"sequence_id": cls.sequence.id, "name": "Back in stock", "trigger": "start"}
+            {
+                "sequence_id": cls.sequence.id,
+                "name": "Back in stock",
+                "trigger": "start",
+            }
         )
         cls.week2_ignored = Step.create(
             {
@@ -110,7 +114,9 @@ class NurtureSequenceCommon(NurtureRecurringCommon):
             self.sequence._enroll_leads(leads)
 
     def steps_done(self, lead):
-        participant = self.sequence.participant_ids.filtered(lambda p: p.lead_id == lead)
+        participant = self.sequence.participant_ids.filtered(
+            lambda p: p.lead_id == lead
+        )
         return participant.trace_ids.filtered(lambda t: t.state == "done").step_id
 
     def participant(self, lead):

@@ -59,7 +59,9 @@ class NurtureReactivationCommon(MassMailCommon):
         cls.lead_stock_recent = make("stock recent", cls.reason_stock, 10)
         cls.lead_price_recent = make("price recent", cls.reason_price, 30)
         cls.lead_stock_old = make("stock old", cls.reason_stock, 120)
-        cls.lead_stock_new_stage = make("stock new", cls.reason_stock, 10, cls.stage_new)
+        cls.lead_stock_new_stage = make(
+            "stock new", cls.reason_stock, 10, cls.stage_new
+        )
         cls.lead_stock_qualified = make(
             "stock qualified", cls.reason_stock, 10, cls.stage_qualified
         )
@@ -70,7 +72,9 @@ class NurtureReactivationCommon(MassMailCommon):
         cls.env.cr.execute(
             "UPDATE crm_lead SET stage_id = NULL WHERE id = %s", [cls.lead_no_stage.id]
         )
-        cls.lead_company_b = make("company b", cls.reason_stock, 10, company=cls.company_b)
+        cls.lead_company_b = make(
+            "company b", cls.reason_stock, 10, company=cls.company_b
+        )
         cls.lead_won = cls._make_lead("won", cls.stage_won)
         cls.lead_won.write({"lost_reason_id": cls.reason_stock.id})
         cls.lead_open = cls._make_lead("open", cls.stage_proposition)

@@ -80,7 +80,9 @@ class NurtureRecurringCommon(MassMailCommon):
 
     def traced(self, mailing):
         """Records the mailing has a trace for, with how many traces each."""
-        traces = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)])
+        traces = self.env["mailing.trace"].search(
+            [("mass_mailing_id", "=", mailing.id)]
+        )
         counts = {}
         for trace in traces:
             counts[trace.res_id] = counts.get(trace.res_id, 0) + 1

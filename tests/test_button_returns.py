@@ -16,7 +16,12 @@ class TestButtonReturns(NurtureSequenceCommon):
     def test_sequence_buttons(self):
         sequence = self.sequence.with_user(self.user_manager)
         with self.at(self.T0):
-            for name in ("action_start", "action_pause", "action_resume", "action_stop"):
+            for name in (
+                "action_start",
+                "action_pause",
+                "action_resume",
+                "action_stop",
+            ):
                 self.assertReturns(getattr(sequence, name)(), name)
 
     def test_participant_buttons(self):
@@ -44,8 +49,10 @@ class TestButtonReturns(NurtureSequenceCommon):
             .create({"sequence_id": self.sequence.id, "email": "tester@example.com"})
         )
         action = wizard.action_start_test()
-        run = self.env["crm.nurture.participant"].with_user(self.user_editor).browse(
-            action["res_id"]
+        run = (
+            self.env["crm.nurture.participant"]
+            .with_user(self.user_editor)
+            .browse(action["res_id"])
         )
         with self.mock_mail_gateway():
             for name in (

@@ -9,7 +9,9 @@ from odoo.tools import mute_logger
 from .common_recurring import NurtureRecurringCommon
 
 REQUEST = "odoo.addons.mass_mailing_crm_nurture.models.link_tracker_click.request"
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
+BROWSER = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
+)
 
 
 def fake_request(user_agent):
@@ -84,7 +86,9 @@ class TestClickTagRules(NurtureRecurringCommon):
         opted_out = self.env["mailing.contact"].create(
             {
                 "email": self.leads[1].email_from,
-                "subscription_ids": [(0, 0, {"list_id": self.interested.id, "opt_out": True})],
+                "subscription_ids": [
+                    (0, 0, {"list_id": self.interested.id, "opt_out": True})
+                ],
             }
         )
         mailing = self.sent_mailing(
@@ -111,24 +115,39 @@ class TestClickTagRules(NurtureRecurringCommon):
 
     def test_archived_and_deleted_leads(self):
         lost, gone = self.leads[:2]
-        mailing = self.sent_mailing([{"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]}])
+        mailing = self.sent_mailing(
+            [{"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]}]
+        )
         lost.action_set_lost()
         self.click(mailing, lost, "shop")
         self.assertEqual(lost.tag_ids, self.tag_shop)
         trace = mailing.mailing_trace_ids.filtered(lambda t: t.res_id == gone.id)
-        code = self.env["link.tracker"].search(
-            [("url", "=", "https://www.example.com/shop"), ("mass_mailing_id", "=", mailing.id)]
-        ).code
+        code = (
+            self.env["link.tracker"]
+            .search(
+                [
+                    ("url", "=", "https://www.example.com/shop"),
+                    ("mass_mailing_id", "=", mailing.id),
+                ]
+            )
+            .code
+        )
         gone.unlink()
         with patch(REQUEST, fake_request(BROWSER)):
-            click = self.env["link.tracker.click"].sudo().add_click(
-                code, ip="1.2.3.4", country_code="BE", mailing_trace_id=trace.id
+            click = (
+                self.env["link.tracker.click"]
+                .sudo()
+                .add_click(
+                    code, ip="1.2.3.4", country_code="BE", mailing_trace_id=trace.id
+                )
             )
         self.assertTrue(click)
         self.assertTrue(trace.links_click_datetime)
 
     def test_bots_and_scanners_ignored(self):
-        mailing = self.sent_mailing([{"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]}])
+        mailing = self.sent_mailing(
+            [{"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]}]
+        )
         for agent in (
             "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
             "Microsoft Office SafeLinks scanner",
@@ -142,7 +161,9 @@ class TestClickTagRules(NurtureRecurringCommon):
 
     @mute_logger("odoo.addons.mass_mailing_crm_nurture.models.link_tracker_click")
     def test_failing_rule_never_breaks_the_click(self):
-        mailing = self.sent_mailing([{"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]}])
+        mailing = self.sent_mailing(
+            [{"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]}]
+        )
         with patch.object(
             type(self.env["mailing.click.tag.rule"]),
             "_apply_to_trace",
@@ -159,7 +180,11 @@ class TestClickTagRules(NurtureRecurringCommon):
         Rule = self.env["mailing.click.tag.rule"]
         with self.assertRaises(ValidationError):
             Rule.create(
-                {"mailing_id": mailing.id, "url_match": "contains", "tag_ids": [(6, 0, self.tag_shop.ids)]}
+                {
+                    "mailing_id": mailing.id,
+                    "url_match": "contains",
+                    "tag_ids": [(6, 0, self.tag_shop.ids)],
+                }
             )
         with self.assertRaises(ValidationError):
             Rule.create({"mailing_id": mailing.id, "url_match": "any"})
@@ -167,6 +192,10 @@ class TestClickTagRules(NurtureRecurringCommon):
     def test_marketing_user_sets_rules(self):
         mailing = self.sent_mailing([]).with_user(self.user_marketer)
         mailing.write(
-            {"click_tag_rule_ids": [(0, 0, {"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]})]}
+            {
+                "click_tag_rule_ids": [
+                    (0, 0, {"url_match": "any", "tag_ids": [(6, 0, self.tag_shop.ids)]})
+                ]
+            }
         )
         self.assertEqual(mailing.click_tag_rule_ids.tag_ids, self.tag_shop)

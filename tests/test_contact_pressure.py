@@ -63,7 +63,10 @@ class TestContactPressure(NurtureSequenceCommon):
                     "send_tz": "UTC",
                     "enrollment_mode": "none",
                     "domain": repr(
-                        [("active", "in", [True, False]), ("name", "=like", "Nurtrec %")]
+                        [
+                            ("active", "in", [True, False]),
+                            ("name", "=like", "Nurtrec %"),
+                        ]
                     ),
                     "step_ids": [(0, 0, {"name": "Restocked", "trigger": "start"})],
                     **values,
@@ -80,15 +83,22 @@ class TestContactPressure(NurtureSequenceCommon):
         self.assertIsNone(Lead._get_contact_pressure_rule())
         self.set_rule(limit=3, days=10, lead_mailings=True)
         self.assertEqual(tuple(Lead._get_contact_pressure_rule()), (3, 10, True))
-        self.assertEqual(self.env["ir.config_parameter"].get_param(PARAM % "limit"), "3")
-        self.env["res.config.settings"].create({"nurture_pressure_enabled": False}).execute()
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param(PARAM % "limit"), "3"
+        )
+        self.env["res.config.settings"].create(
+            {"nurture_pressure_enabled": False}
+        ).execute()
         self.assertIsNone(Lead._get_contact_pressure_rule())
 
     def test_settings_bounded(self):
         """A period of 10^9 days would stop the engines (a date overflow): refused
         when saved; one written by hand turns the rule off instead."""
         Settings = self.env["res.config.settings"]
-        for values in ({"nurture_pressure_days": 10**9}, {"nurture_pressure_limit": -1}):
+        for values in (
+            {"nurture_pressure_days": 10**9},
+            {"nurture_pressure_limit": -1},
+        ):
             with self.subTest(values=values), self.assertRaises(ValidationError):
                 Settings.create({"nurture_pressure_enabled": True, **values})
         self.set_rule(limit=2, days=7)
@@ -129,8 +139,11 @@ class TestContactPressure(NurtureSequenceCommon):
         self.assertEqual(waiting.pressure_status, "delayed")
         self.assertEqual(waiting.scheduled_date, self.T0 + self.days(4))
         self.assertIn("contact pressure", waiting.message)
-        self.assertFalse(self.week1.mailing_id.mailing_trace_ids.filtered(
-            lambda t: t.res_id == self.ann.id))
+        self.assertFalse(
+            self.week1.mailing_id.mailing_trace_ids.filtered(
+                lambda t: t.res_id == self.ann.id
+            )
+        )
         self.process(self.T0 + self.days(4))
         self.assertEqual(waiting.state, "done")
         self.assertEqual(
@@ -143,7 +156,9 @@ class TestContactPressure(NurtureSequenceCommon):
         self.assertEqual(sequence.pressure_delayed_count, 1)
         self.assertEqual(sequence.pressure_skipped_count, 0)
         step = self.week1.with_user(self.user_manager)
-        self.assertEqual((step.pressure_delayed_count, step.pressure_skipped_count), (1, 0))
+        self.assertEqual(
+            (step.pressure_delayed_count, step.pressure_skipped_count), (1, 0)
+        )
 
     def test_skip_policy(self):
         """Skip: the email is not sent, the trace says why, and the next steps run
@@ -154,26 +169,32 @@ class TestContactPressure(NurtureSequenceCommon):
         self.start_with(self.ann)
         self.process(self.T0)
         skipped = self.trace_of(self.ann, self.week1)
-        self.assertEqual((skipped.state, skipped.pressure_status), ("skipped", "skipped"))
+        self.assertEqual(
+            (skipped.state, skipped.pressure_status), ("skipped", "skipped")
+        )
         self.assertIn("no email was sent", skipped.message)
         self.assertFalse(self.week1.mailing_id.mailing_trace_ids)
         self.assertEqual(self.participant(self.ann).current_step_id, self.week1)
         self.assertEqual(
-            self.participant(self.ann).trace_ids.filtered(
-                lambda t: t.state == "scheduled"
-            ).step_id,
+            self.participant(self.ann)
+            .trace_ids.filtered(lambda t: t.state == "scheduled")
+            .step_id,
             self.week2_ignored | self.week2_clicked,
         )
         # A week on, the lead is under the limit: "not clicked" runs.
         self.process(self.T0 + self.days(7))
         self.assertEqual(self.trace_of(self.ann, self.week2_ignored).state, "done")
         self.assertEqual(self.trace_of(self.ann, self.week2_clicked).state, "cancelled")
-        self.assertEqual(self.week2_ignored.mailing_id.mailing_trace_ids.res_id, self.ann.id)
+        self.assertEqual(
+            self.week2_ignored.mailing_id.mailing_trace_ids.res_id, self.ann.id
+        )
         sequence = self.sequence.with_user(self.user_manager)
         self.assertEqual(
             (sequence.pressure_delayed_count, sequence.pressure_skipped_count), (0, 1)
         )
-        self.assertEqual(self.week1.with_user(self.user_manager).pressure_skipped_count, 1)
+        self.assertEqual(
+            self.week1.with_user(self.user_manager).pressure_skipped_count, 1
+        )
 
     def test_two_sequences_same_week(self):
         """Two sequences due the same day with a limit of one: the second email of
@@ -203,7 +224,9 @@ class TestContactPressure(NurtureSequenceCommon):
             mailing = self.recurring_mailing()
             mailing.with_user(self.user_marketer).action_launch()
             self.assertEqual(self.run_due(), 2)
-        self.assertEqual(self.traced(mailing), dict.fromkeys((self.bob | self.cid).ids, 1))
+        self.assertEqual(
+            self.traced(mailing), dict.fromkeys((self.bob | self.cid).ids, 1)
+        )
         with self.at(self.T0 + self.days(1)):
             self.assertEqual(self.run_due(), 0)
         with self.at(self.T0 + self.days(4)):
@@ -228,14 +251,19 @@ class TestContactPressure(NurtureSequenceCommon):
         )
         with self.at(self.T0):
             self.set_rule(limit=2, days=7)
-            self.assertEqual(sorted(mailing._get_remaining_recipients()), sorted(self.leads.ids))
+            self.assertEqual(
+                sorted(mailing._get_remaining_recipients()), sorted(self.leads.ids)
+            )
             self.set_rule(limit=2, days=7, lead_mailings=True)
             self.assertEqual(
-                sorted(mailing._get_remaining_recipients()), sorted((self.bob | self.cid).ids)
+                sorted(mailing._get_remaining_recipients()),
+                sorted((self.bob | self.cid).ids),
             )
             with self.mock_mail_gateway(mail_unlink_sent=False):
                 mailing.action_send_mail()
-        self.assertEqual(sorted(self.traced(mailing)), sorted((self.bob | self.cid).ids))
+        self.assertEqual(
+            sorted(self.traced(mailing)), sorted((self.bob | self.cid).ids)
+        )
 
     def test_one_sequence_at_a_time(self):
         """A lead running in another sequence joins this one once it is free."""

@@ -25,15 +25,32 @@ class TestRecurrenceValidation(NurtureSequenceCommon):
     @users("nurture_recurring_marketer")
     def test_interval_bounded(self):
         """An interval is at least 1 and at most about ten years in its unit."""
-        for interval, unit in ((0, "days"), (-3, "weeks"), (10**9, "days"), (121, "months"),
-                               (87700, "hours"), (530, "weeks")):
-            with self.subTest(interval=interval, unit=unit), self.assertRaises(
-                ValidationError
-            ), self.env.cr.savepoint():
-                self.recurring_mailing(recurrence_interval=interval, recurrence_unit=unit)
-        for interval, unit in ((1, "hours"), (87600, "hours"), (3650, "days"),
-                               (520, "weeks"), (120, "months")):
-            mailing = self.recurring_mailing(recurrence_interval=interval, recurrence_unit=unit)
+        for interval, unit in (
+            (0, "days"),
+            (-3, "weeks"),
+            (10**9, "days"),
+            (121, "months"),
+            (87700, "hours"),
+            (530, "weeks"),
+        ):
+            with (
+                self.subTest(interval=interval, unit=unit),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
+                self.recurring_mailing(
+                    recurrence_interval=interval, recurrence_unit=unit
+                )
+        for interval, unit in (
+            (1, "hours"),
+            (87600, "hours"),
+            (3650, "days"),
+            (520, "weeks"),
+            (120, "months"),
+        ):
+            mailing = self.recurring_mailing(
+                recurrence_interval=interval, recurrence_unit=unit
+            )
             self.assertEqual(mailing.recurrence_interval, interval)
 
     @users("nurture_recurring_marketer")
@@ -49,7 +66,8 @@ class TestRecurrenceValidation(NurtureSequenceCommon):
         """A recurrence cannot end before it starts, an empty start meaning now."""
         with self.assertRaises(ValidationError):
             self.recurring_mailing(
-                recurrence_start_date=self.T0, recurrence_end_date=self.T0 - self.days(1)
+                recurrence_start_date=self.T0,
+                recurrence_end_date=self.T0 - self.days(1),
             )
         mailing = self.recurring_mailing(recurrence_end_date=self.T0 - self.days(1))
         with self.at(self.T0), self.assertRaises(UserError):
@@ -156,18 +174,26 @@ class TestDomainLimits(NurtureSequenceCommon):
         """Conditions on related records, which PostgreSQL plans at a steep cost
         (each "tag history matches" one more join), are bounded: the mailing form
         counts the allowed maximum at once, one more is refused."""
+
         def history(count):
             return repr(
-                [("tag_stat_ids", "any", [("add_count", ">=", idx)]) for idx in range(count)]
+                [
+                    ("tag_stat_ids", "any", [("add_count", ">=", idx)])
+                    for idx in range(count)
+                ]
             )
 
         start = time.time()
-        mailing = self.env["mailing.mailing"].with_user(self.user_marketer).create(
-            {
-                "subject": "Loyal",
-                "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
-                "mailing_domain": history(MAX_DOMAIN_SUBQUERIES),
-            }
+        mailing = (
+            self.env["mailing.mailing"]
+            .with_user(self.user_marketer)
+            .create(
+                {
+                    "subject": "Loyal",
+                    "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    "mailing_domain": history(MAX_DOMAIN_SUBQUERIES),
+                }
+            )
         )
         self.assertEqual(mailing.total, 0)
         self.assertLess(time.time() - start, 5)
@@ -177,8 +203,9 @@ class TestDomainLimits(NurtureSequenceCommon):
     def test_filter_the_database_cannot_plan_quickly_refused(self):
         """A filter whose search takes the database too long to plan is refused
         with that reason (the planning limit lowered to make any filter slow)."""
-        with patch.object(relative_domain, "MAX_PLANNING_MS", 1), self.assertRaisesRegex(
-            ValidationError, "too complex"
+        with (
+            patch.object(relative_domain, "MAX_PLANNING_MS", 1),
+            self.assertRaisesRegex(ValidationError, "too complex"),
         ):
             self.make_filter(
                 repr([("tag_stat_ids", "any", [("add_count", ">=", 1)])] * 8)
@@ -205,9 +232,11 @@ class TestNurtureValidation(NurtureSequenceCommon):
             {"action": "activity", "activity_days": -1},
             {"action": "activity", "activity_days": 10**6},
         ):
-            with self.subTest(values=values), self.assertRaises(
-                ValidationError
-            ), self.env.cr.savepoint():
+            with (
+                self.subTest(values=values),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
                 step.write(values)
         step.write({"delay": 260, "delay_unit": "weeks"})
         step.write({"action": "activity", "activity_days": 365})
@@ -222,12 +251,17 @@ class TestNurtureValidation(NurtureSequenceCommon):
             {"send_hour_from": -1},
             {"send_hour_to": 25},
             {"send_hour_from": 10, "send_hour_to": 9},
-            {f"send_{day}": False for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+            {
+                f"send_{day}": False
+                for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            },
             {"send_tz": "Mars/Olympus"},
         ):
-            with self.subTest(values=values), self.assertRaises(
-                ValidationError
-            ), self.env.cr.savepoint():
+            with (
+                self.subTest(values=values),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
                 sequence.write(values)
         sequence.write({"reenroll": "after_days", "reenroll_days": 365})
         # Any zone a user may have, not only pytz's "common" ones.
@@ -243,9 +277,11 @@ class TestTagLifetimeValidation(NurtureTagCommon):
         """Negative and absurd lifetimes are refused when saved; ten years is fine."""
         tag = self.tag_hot.with_env(self.env)
         for days in (-1, 3_000_000, 10**9):
-            with self.subTest(days=days), self.assertRaises(
-                ValidationError
-            ), self.env.cr.savepoint():
+            with (
+                self.subTest(days=days),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
                 tag.lifetime_days = days
         tag.lifetime_days = 3650
         self.lead.with_env(self.env).tag_ids = [Command.link(tag.id)]
@@ -266,8 +302,11 @@ class TestNurtureInUseDeletion(NurtureSequenceCommon):
         )
         cls.stage = cls.env["crm.stage"].create({"name": "Nurtured", "sequence": 70})
         cls.tag_step, cls.tag_enroll, cls.tag_goal = cls.env["crm.tag"].create(
-            [{"name": "Nurture step tag"}, {"name": "Nurture enroll tag"},
-             {"name": "Nurture goal tag"}]
+            [
+                {"name": "Nurture step tag"},
+                {"name": "Nurture enroll tag"},
+                {"name": "Nurture goal tag"},
+            ]
         )
         cls.reason = cls.env["crm.lost.reason"].create({"name": "Nurture: no budget"})
         Step = cls.env["crm.nurture.step"]
@@ -324,8 +363,9 @@ class TestNurtureInUseDeletion(NurtureSequenceCommon):
     def test_tags_and_reasons_of_a_running_sequence_kept(self):
         """Tags and lost reasons a running or paused sequence works with stay."""
         for record in (self.tag_step, self.tag_enroll, self.tag_goal, self.reason):
-            with self.subTest(record=record.display_name), self.assertRaisesRegex(
-                UserError, "Three-week restock"
+            with (
+                self.subTest(record=record.display_name),
+                self.assertRaisesRegex(UserError, "Three-week restock"),
             ):
                 record.with_user(self.user_sales_manager).unlink()
         self.sequence.with_user(self.user_manager).action_pause()
@@ -409,8 +449,10 @@ class TestTestModeRights(NurtureSequenceCommon):
             )
         )
         with self.at(self.T0), self.mock_mail_gateway():
-            run = self.env["crm.nurture.participant"].with_user(user).browse(
-                wizard.action_start_test()["res_id"]
+            run = (
+                self.env["crm.nurture.participant"]
+                .with_user(user)
+                .browse(wizard.action_start_test()["res_id"])
             )
             for _step in range(4):
                 if run.state != "running":
@@ -457,8 +499,10 @@ class TestFunnelIds(NurtureSequenceCommon):
         participant = self.participant(self.leads[0])
         self.assertGreater(participant.id, 3000000)
         self.process(self.T0)
-        rows = self.env["crm.nurture.funnel.report"].with_user(self.user_editor).search(
-            [("participant_id", "=", participant.id)]
+        rows = (
+            self.env["crm.nurture.funnel.report"]
+            .with_user(self.user_editor)
+            .search([("participant_id", "=", participant.id)])
         )
         self.assertEqual(rows.mapped("level"), [0, 1])
         self.assertEqual(len(set(rows.ids)), 2)

@@ -118,7 +118,11 @@ class TestNurtureEmailConcurrency(TransactionCase):
         with self.registry.cursor() as cr, patch.object(cr, "now", lambda: self.T0):
             env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
             sequence = env["crm.nurture.sequence"].create(
-                {"name": "Concurrent emails", "enrollment_mode": "none", "send_tz": "UTC"}
+                {
+                    "name": "Concurrent emails",
+                    "enrollment_mode": "none",
+                    "send_tz": "UTC",
+                }
             )
             email = env["crm.nurture.step"].create(
                 {"sequence_id": sequence.id, "name": "Hello", "trigger": "start"}
@@ -135,7 +139,10 @@ class TestNurtureEmailConcurrency(TransactionCase):
             )
             leads = env["crm.lead"].create(
                 [
-                    {"name": f"Concurrent email {i}", "email_from": f"ce{i}@example.com"}
+                    {
+                        "name": f"Concurrent email {i}",
+                        "email_from": f"ce{i}@example.com",
+                    }
                     for i in range(6)
                 ]
             )
@@ -187,7 +194,9 @@ class TestNurtureEmailConcurrency(TransactionCase):
                 [self.sequence_id],
             )
             self.assertEqual(cr.fetchone(), (12, 12))
-            cr.execute("SELECT state FROM mailing_mailing WHERE id = %s", [self.mailing_id])
+            cr.execute(
+                "SELECT state FROM mailing_mailing WHERE id = %s", [self.mailing_id]
+            )
             self.assertEqual(cr.fetchone()[0], "done")
 
     def test_two_runs_send_through_one_mailing(self):
@@ -215,7 +224,9 @@ class TestNurtureEmailConcurrency(TransactionCase):
         step: B neither fails nor sends anything twice."""
         with ExitStack() as stack:
             env_a, env_b = self._cursor_env(stack), self._cursor_env(stack)
-            env_b.cr.execute("SELECT 1 FROM mailing_mailing WHERE id = %s", [self.mailing_id])
+            env_b.cr.execute(
+                "SELECT 1 FROM mailing_mailing WHERE id = %s", [self.mailing_id]
+            )
             self.assertEqual(env_a["crm.nurture.trace"]._process_due(), 12)
             env_a.cr.commit()
             env_b["crm.nurture.trace"]._process_due()

@@ -20,7 +20,9 @@ class TestNurtureEngine(NurtureSequenceCommon):
         # Ann clicks on day 2: her "clicked" branch runs at once, the other is cancelled.
         with self.at(self.T0 + self.days(2)):
             self.gateway_mail_trace_click(self.week1.mailing_id, ann, "teapot")
-        waiting = self.participant(ann).trace_ids.filtered(lambda t: t.state == "scheduled")
+        waiting = self.participant(ann).trace_ids.filtered(
+            lambda t: t.state == "scheduled"
+        )
         self.assertEqual(waiting.step_id, self.week2_clicked)
         self.assertEqual(waiting.scheduled_date, self.T0 + self.days(2))
         self.assertEqual(self.process(self.T0 + self.days(2)), 1)
@@ -92,15 +94,22 @@ class TestNurtureEngine(NurtureSequenceCommon):
         self.sequence.action_stop()
         self.assertEqual(set(self.sequence.participant_ids.mapped("state")), {"exited"})
         self.assertFalse(
-            self.sequence.participant_ids.trace_ids.filtered(lambda t: t.state == "scheduled")
+            self.sequence.participant_ids.trace_ids.filtered(
+                lambda t: t.state == "scheduled"
+            )
         )
 
     def test_no_step_twice(self):
         """A step already done is not done again, even if handed again."""
         self.start_with(self.leads)
         self.process(self.T0)
-        traces = self.sequence.participant_ids.trace_ids.filtered(lambda t: t.step_id == self.week1)
-        self.assertEqual(self.env["crm.nurture.trace"]._claim(traces.ids), self.env["crm.nurture.trace"])
+        traces = self.sequence.participant_ids.trace_ids.filtered(
+            lambda t: t.step_id == self.week1
+        )
+        self.assertEqual(
+            self.env["crm.nurture.trace"]._claim(traces.ids),
+            self.env["crm.nurture.trace"],
+        )
         self.assertEqual(self.process(self.T0), 0)
         self.assertEqual(len(self.week1.mailing_id.mailing_trace_ids), 3)
 
@@ -121,7 +130,9 @@ class TestNurtureEngine(NurtureSequenceCommon):
         with self.at(self.T0):
             self.sequence.action_start()
         self.leads[0].action_set_lost(lost_reason_id=self.reason_stock.id)
-        self.leads[1].action_set_lost(lost_reason_id=self.env.ref("crm.lost_reason_1").id)
+        self.leads[1].action_set_lost(
+            lost_reason_id=self.env.ref("crm.lost_reason_1").id
+        )
         self.assertEqual(self.sequence.participant_ids.lead_id, self.leads[0])
 
     def test_delete_waited_step_refused(self):
@@ -142,7 +153,9 @@ class TestNurtureEngine(NurtureSequenceCommon):
                 {"sequence_id": self.sequence.id, "name": "Extra", "trigger": "start"}
             )
         self.sequence.with_user(self.user_manager).action_pause()
-        seen = self.env["crm.nurture.participant"].with_user(self.user_salesman).search([])
+        seen = (
+            self.env["crm.nurture.participant"].with_user(self.user_salesman).search([])
+        )
         self.assertEqual(seen.lead_id, self.leads)
         with self.assertRaises(AccessError):
             seen.with_user(self.user_salesman).write({"state": "exited"})

@@ -21,11 +21,16 @@ class TestNurtureFailuresVisible(NurtureSequenceCommon):
             self.env.invalidate_all()
             with self.mock_mail_gateway(mail_unlink_sent=False):
                 self.env["crm.nurture.trace"]._process_due()
-                with patch.object(
-                    IrMailServer,
-                    "send_email",
-                    side_effect=MailDeliveryException("Connection refused by the server"),
-                ), mute_logger("odoo.addons.mail.models.mail_mail"):
+                with (
+                    patch.object(
+                        IrMailServer,
+                        "send_email",
+                        side_effect=MailDeliveryException(
+                            "Connection refused by the server"
+                        ),
+                    ),
+                    mute_logger("odoo.addons.mail.models.mail_mail"),
+                ):
                     self.env["mail.mail"].sudo().process_email_queue()
         self.env.invalidate_all()
 
@@ -42,8 +47,10 @@ class TestNurtureFailuresVisible(NurtureSequenceCommon):
         self.assertEqual(box["stats"]["undelivered"], 3)
         # One click away: the participants behind the number, and the reason.
         action = step.action_view_participants("undelivered")
-        participants = self.env["crm.nurture.participant"].with_user(self.user_editor).search(
-            action["domain"]
+        participants = (
+            self.env["crm.nurture.participant"]
+            .with_user(self.user_editor)
+            .search(action["domain"])
         )
         self.assertEqual(participants.lead_id, leads)
         for participant in participants:

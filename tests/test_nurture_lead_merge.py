@@ -21,7 +21,9 @@ class TestNurtureLeadMerge(NurtureSequenceCommon):
         return leads.exists()
 
     def test_participations_follow_the_merge(self):
-        ann, bob = self.make_leads(["merge ann", "merge bob"], user_id=self.user_salesman.id)
+        ann, bob = self.make_leads(
+            ["merge ann", "merge bob"], user_id=self.user_salesman.id
+        )
         self.start_with(ann | bob)
         self.process(self.T0)
         participations = self.sequence.participant_ids.filtered(
@@ -30,9 +32,13 @@ class TestNurtureLeadMerge(NurtureSequenceCommon):
         self.assertEqual(len(participations), 2)
         head = self.merge(ann | bob, self.user_salesman)
         self.assertEqual(len(head), 1)
-        self.assertEqual(participations.lead_id, head, "both kept, on the remaining lead")
         self.assertEqual(
-            sorted(participations.mapped("state")), ["exited", "running"], "one run at a time"
+            participations.lead_id, head, "both kept, on the remaining lead"
+        )
+        self.assertEqual(
+            sorted(participations.mapped("state")),
+            ["exited", "running"],
+            "one run at a time",
         )
         ended = participations.filtered(lambda p: p.state == "exited")
         self.assertEqual(ended.exit_reason, "merged")

@@ -25,7 +25,9 @@ class TestNurtureMultiCompany(NurtureSequenceCommon):
             company_id=cls.company_b.id,
             company_ids=[(6, 0, cls.company_b.ids)],
         )
-        cls.template = cls.env.ref("mass_mailing_crm_nurture.crm_nurture_template_restock")
+        cls.template = cls.env.ref(
+            "mass_mailing_crm_nurture.crm_nurture_template_restock"
+        )
 
     def test_other_company_sees_nothing_of_a_sequence(self):
         self.start_with(self.leads)
@@ -49,7 +51,11 @@ class TestNurtureMultiCompany(NurtureSequenceCommon):
             as_b["crm.nurture.step"].browse(self.week2_ignored.id).write({"delay": 1})
         with self.assertRaises(AccessError):
             as_b["crm.nurture.step"].create(
-                {"sequence_id": self.sequence.id, "name": "Intruder", "trigger": "start"}
+                {
+                    "sequence_id": self.sequence.id,
+                    "name": "Intruder",
+                    "trigger": "start",
+                }
             )
         # Its own company's user still sees all of it.
         as_a = self.env(user=self.user_manager)
@@ -61,9 +67,15 @@ class TestNurtureMultiCompany(NurtureSequenceCommon):
         self.assertFalse(self.template.company_id)
         for user in (self.user_manager, self.manager_b):
             template = self.template.with_user(user)
-            self.assertTrue(template.step_ids, f"{user.login} reads the template's steps")
+            self.assertTrue(
+                template.step_ids, f"{user.login} reads the template's steps"
+            )
             action = template.action_use_template()
-            copy = self.env["crm.nurture.sequence"].with_user(user).browse(action["res_id"])
+            copy = (
+                self.env["crm.nurture.sequence"]
+                .with_user(user)
+                .browse(action["res_id"])
+            )
             self.assertEqual(copy.company_id, user.company_id)
             self.assertEqual(len(copy.step_ids), len(self.template.step_ids))
             copy.action_start()

@@ -51,14 +51,20 @@ class TestNurtureReliability(NurtureSequenceCommon):
         self.assertEqual(len(self.week1.mailing_id.mailing_trace_ids), 3)
         self.assertEqual(self.week1.mailing_id.state, "done")
         traces = self.bad_traces()
-        self.assertEqual(len(traces), 2, "only the first steps: nothing follows a failure")
+        self.assertEqual(
+            len(traces), 2, "only the first steps: nothing follows a failure"
+        )
         self.assertEqual(set(traces.mapped("state")), {"scheduled"})
         self.assertEqual(set(traces.mapped("attempt_count")), {1})
-        self.assertEqual(set(traces.mapped("date_next_try")), {self.T0 + timedelta(minutes=5)})
+        self.assertEqual(
+            set(traces.mapped("date_next_try")), {self.T0 + timedelta(minutes=5)}
+        )
         self.assertIn("nonexistent_field", traces[0].last_error)
         self.assertFalse(self.bad_first.mailing_id.mailing_trace_ids)
         self.assertEqual(self.bad_first.retrying_count, 2)
-        self.assertEqual(set(self.bad_sequence.participant_ids.mapped("state")), {"running"})
+        self.assertEqual(
+            set(self.bad_sequence.participant_ids.mapped("state")), {"running"}
+        )
 
     def test_retries_with_backoff_then_failure(self):
         """The failing step is tried again 5, 10, 20 and 40 minutes after each
@@ -71,10 +77,13 @@ class TestNurtureReliability(NurtureSequenceCommon):
                 if attempt > 1:
                     # Not due a minute before its next try.
                     self.process(when - timedelta(minutes=1))
-                    self.assertEqual(set(self.bad_traces().mapped("attempt_count")),
-                                     {attempt - 1})
+                    self.assertEqual(
+                        set(self.bad_traces().mapped("attempt_count")), {attempt - 1}
+                    )
                 self.process(when)
-                self.assertEqual(set(self.bad_traces().mapped("attempt_count")), {attempt})
+                self.assertEqual(
+                    set(self.bad_traces().mapped("attempt_count")), {attempt}
+                )
         traces = self.bad_traces()
         self.assertEqual(set(traces.mapped("state")), {"failed"})
         self.assertIn("nonexistent_field", traces[0].message)
@@ -108,27 +117,30 @@ class TestNurtureReliability(NurtureSequenceCommon):
             return origin(mailing, res_ids)
 
         with (
-            patch.object(type(self.env["mailing.mailing"]), "_nurture_send", flaky_send),
+            patch.object(
+                type(self.env["mailing.mailing"]), "_nurture_send", flaky_send
+            ),
             mute_logger(TRACE_LOGGER),
         ):
             self.process(self.T0)
             participant = self.participant(self.leads[0])
-            self.assertEqual(len(participant.trace_ids), 1, "no next step after a failure")
+            self.assertEqual(
+                len(participant.trace_ids), 1, "no next step after a failure"
+            )
             self.assertEqual(participant.trace_ids.attempt_count, 1)
             server["down"] = False
             self.process(self.T0 + timedelta(minutes=5))
         self.assertEqual(self.steps_done(self.leads[0]), self.week1)
         self.assertEqual(len(self.week1.mailing_id.mailing_trace_ids), 3)
         self.assertEqual(
-            participant.trace_ids.step_id, self.week1 | self.week2_clicked | self.week2_ignored
+            participant.trace_ids.step_id,
+            self.week1 | self.week2_clicked | self.week2_ignored,
         )
 
     def test_one_bad_participant_among_good_ones(self):
         """An email that does not render for one lead only (its data breaks the
         template) holds back that participant, not the others of the step."""
-        self.week1.mailing_id.body_html = (
-            '<p>Hello <t t-out="1 / (0 if object.partner_name == \'Broken\' else 1)"/></p>'
-        )
+        self.week1.mailing_id.body_html = "<p>Hello <t t-out=\"1 / (0 if object.partner_name == 'Broken' else 1)\"/></p>"
         self.leads[1].partner_name = "Broken"
         self.start_with(self.leads)
         with mute_logger(TRACE_LOGGER):
@@ -148,14 +160,18 @@ class TestNurtureReliability(NurtureSequenceCommon):
             raise errors.SerializationFailure("could not serialize access")
 
         with (
-            patch.object(type(self.env["mailing.mailing"]), "_nurture_send", conflicting_send),
+            patch.object(
+                type(self.env["mailing.mailing"]), "_nurture_send", conflicting_send
+            ),
             mute_logger(TRACE_LOGGER),
         ):
             self.process(self.T0)
         traces = self.sequence.participant_ids.trace_ids
         self.assertEqual(set(traces.mapped("state")), {"scheduled"})
         self.assertEqual(set(traces.mapped("attempt_count")), {0})
-        self.assertEqual(set(traces.mapped("date_next_try")), {self.T0 + timedelta(seconds=30)})
+        self.assertEqual(
+            set(traces.mapped("date_next_try")), {self.T0 + timedelta(seconds=30)}
+        )
         self.process(self.T0 + timedelta(seconds=30))
         self.assertEqual(self.steps_done(self.leads[0]), self.week1)
 

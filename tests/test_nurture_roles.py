@@ -23,7 +23,9 @@ class TestNurtureRoles(NurtureSequenceCommon):
         sequence = Sequence.create(
             {"name": "Manager's own", "enrollment_mode": "none", "send_tz": "UTC"}
         )
-        first = Step.create({"sequence_id": sequence.id, "name": "Hello", "trigger": "start"})
+        first = Step.create(
+            {"sequence_id": sequence.id, "name": "Hello", "trigger": "start"}
+        )
         second = Step.create(
             {
                 "sequence_id": sequence.id,
@@ -38,7 +40,8 @@ class TestNurtureRoles(NurtureSequenceCommon):
         # The flow is the manager's to change.
         second.write({"delay": 5, "delay_unit": "hours", "trigger": "not_clicked"})
         self.assertEqual(
-            (second.delay, second.delay_unit, second.trigger), (5, "hours", "not_clicked")
+            (second.delay, second.delay_unit, second.trigger),
+            (5, "hours", "not_clicked"),
         )
         sequence.action_start()
         self.assertEqual(sequence.state, "running")
@@ -59,8 +62,10 @@ class TestNurtureRoles(NurtureSequenceCommon):
         self.assertFalse(second.exists(), "its steps go with it")
 
     def test_manager_deletes_a_draft_sequence(self):
-        sequence = self.env["crm.nurture.sequence"].with_user(self.user_manager).create(
-            {"name": "Never started"}
+        sequence = (
+            self.env["crm.nurture.sequence"]
+            .with_user(self.user_manager)
+            .create({"name": "Never started"})
         )
         self.env["crm.nurture.step"].with_user(self.user_manager).create(
             {"sequence_id": sequence.id, "name": "Hello", "trigger": "start"}
@@ -80,7 +85,9 @@ class TestNurtureRoles(NurtureSequenceCommon):
         self.assertEqual(
             sequence.step_ids.filtered(lambda s: not s.parent_id).name, "Back in stock"
         )
-        self.assertEqual(self.week2_clicked.with_user(self.user_editor).trigger, "clicked")
+        self.assertEqual(
+            self.week2_clicked.with_user(self.user_editor).trigger, "clicked"
+        )
         with self.assertRaises(AccessError):
             self.env["crm.nurture.sequence"].with_user(self.user_editor).create(
                 {"name": "Editor's own"}
@@ -114,7 +121,10 @@ class TestNurtureRoles(NurtureSequenceCommon):
         self.assertEqual(self.week2_ignored.name, "Only a few left")
         self.assertEqual(self.week2_ignored.activity_summary, "Call them")
         step.mailing_id.write(
-            {"subject": "Only a few left, really", "body_html": "<p>Hurry: three left.</p>"}
+            {
+                "subject": "Only a few left, really",
+                "body_html": "<p>Hurry: three left.</p>",
+            }
         )
         mailing = self.week2_ignored.mailing_id
         self.assertEqual(mailing.subject, "Only a few left, really")
@@ -199,12 +209,11 @@ class TestNurtureRoles(NurtureSequenceCommon):
         visible = Participant.search([("sequence_id", "=", self.sequence.id)])
         self.assertEqual(visible, own)
         self.assertEqual(
-            sorted(visible.mapped("lead_id.name")), ["Nurtrec mine", "Nurtrec mine lost"]
+            sorted(visible.mapped("lead_id.name")),
+            ["Nurtrec mine", "Nurtrec mine lost"],
         )
         self.assertEqual(set(visible.mapped("state")), {"running"})
-        self.assertEqual(
-            Participant.search_count([("lead_id", "=", theirs.id)]), 0
-        )
+        self.assertEqual(Participant.search_count([("lead_id", "=", theirs.id)]), 0)
         with self.assertRaises(AccessError):
             foreign.with_user(self.user_salesman).read(["state"])
         # The other salesperson sees his, not these.
@@ -224,11 +233,15 @@ class TestNurtureRoles(NurtureSequenceCommon):
         self.assertEqual(set(own.mapped("state")), {"running"})
 
     def test_salesman_cannot_read_the_funnel(self):
-        self.sequence._enroll(self.make_leads(["funnel"], user_id=self.user_salesman.id))
+        self.sequence._enroll(
+            self.make_leads(["funnel"], user_id=self.user_salesman.id)
+        )
         Funnel = self.env["crm.nurture.funnel.report"]
         self.assertTrue(Funnel.search([("sequence_id", "=", self.sequence.id)]))
         with self.assertRaises(AccessError):
-            Funnel.with_user(self.user_salesman).search([("sequence_id", "=", self.sequence.id)])
+            Funnel.with_user(self.user_salesman).search(
+                [("sequence_id", "=", self.sequence.id)]
+            )
         with self.assertRaises(AccessError):
             Funnel.with_user(self.user_salesman).read_group(
                 [("sequence_id", "=", self.sequence.id)], ["level"], ["level"]
@@ -244,7 +257,9 @@ class TestNurtureRoles(NurtureSequenceCommon):
             login="nurture_roles_marketer",
             groups="base.group_user,mass_mailing.group_mass_mailing_user",
         )
-        self.assertFalse(marketer.has_group("mass_mailing_crm_nurture.group_nurture_user"))
+        self.assertFalse(
+            marketer.has_group("mass_mailing_crm_nurture.group_nurture_user")
+        )
         with self.assertRaises(AccessError):
             self.env["crm.nurture.sequence"].with_user(marketer).search([])
         with self.assertRaises(AccessError):

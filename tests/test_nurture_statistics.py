@@ -82,8 +82,15 @@ class TestNurtureStatistics(NurtureSequenceCommon):
             self.week3[1]: (0, 0, 1, 0, 0, 0, 0, 0, 0),
         }
         metrics = (
-            "scheduled", "done", "skipped", "sent", "opened", "ignored", "clicked",
-            "replied", "bounced",
+            "scheduled",
+            "done",
+            "skipped",
+            "sent",
+            "opened",
+            "ignored",
+            "clicked",
+            "replied",
+            "bounced",
         )
         Participant = self.env["crm.nurture.participant"]
         for step, numbers in expected.items():
@@ -95,7 +102,9 @@ class TestNurtureStatistics(NurtureSequenceCommon):
             for metric, number in zip(metrics, numbers, strict=True):
                 action = step.action_view_participants(metric)
                 self.assertEqual(
-                    Participant.search_count(action["domain"]), number, f"{step.name} {metric}"
+                    Participant.search_count(action["domain"]),
+                    number,
+                    f"{step.name} {metric}",
                 )
         self.assertEqual(self.week1.opened_ratio, 60.0)
         self.assertEqual(self.week1.clicked_ratio, 20.0)
@@ -131,7 +140,9 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         self.assertEqual(sequence.won_revenue, 1200)
         opportunities = sequence.action_view_opportunities()
         self.assertEqual(self.env["crm.lead"].search(opportunities["domain"]), self.bob)
-        running = sequence.with_context(nurture_metric="running").action_view_participants()
+        running = sequence.with_context(
+            nurture_metric="running"
+        ).action_view_participants()
         self.assertEqual(
             self.env["crm.nurture.participant"].search(running["domain"]).lead_id,
             self.ann | self.cid | self.eve,
@@ -140,7 +151,9 @@ class TestNurtureStatistics(NurtureSequenceCommon):
 
     def test_lead_joining_twice_credited_once(self):
         self.sequence.reenroll = "after_finish"
-        self.bob.write({"type": "opportunity", "date_conversion": self.T0 - self.days(1)})
+        self.bob.write(
+            {"type": "opportunity", "date_conversion": self.T0 - self.days(1)}
+        )
         self.start_with(self.bob)
         self.participant(self.bob)._exit("removed")
         with self.at(self.T0 + self.days(1)):
@@ -158,7 +171,9 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         groups = (
             self.env["crm.nurture.funnel.report"]
             .with_user(self.user_editor)
-            ._read_group([("sequence_id", "=", self.sequence.id)], ["level"], ["__count"])
+            ._read_group(
+                [("sequence_id", "=", self.sequence.id)], ["level"], ["__count"]
+            )
         )
         # Everyone joined and got week 1; ann, cid, eve and bob a week-2 email;
         # nobody reached week 3 yet (bob succeeded before it).
@@ -174,8 +189,16 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         self.assertEqual(root["when"], "At start")
         self.assertEqual(
             root["stats"],
-            {"scheduled": 0, "done": 5, "failed": 0, "sent": 5, "undelivered": 0,
-             "opened": 3, "clicked": 1, "replied": 1},
+            {
+                "scheduled": 0,
+                "done": 5,
+                "failed": 0,
+                "sent": 5,
+                "undelivered": 0,
+                "opened": 3,
+                "clicked": 1,
+                "replied": 1,
+            },
         )
         clicked = boxes[self.week2_clicked.id]
         self.assertEqual(clicked["parent_key"], str(self.week1.id))
@@ -188,7 +211,16 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         self.assertEqual(boxes[self.week3[0].id]["stats"]["scheduled"], 3)
         self.assertEqual(
             [metric["name"] for metric in flow["metrics"]],
-            ["scheduled", "done", "failed", "sent", "undelivered", "opened", "clicked", "replied"],
+            [
+                "scheduled",
+                "done",
+                "failed",
+                "sent",
+                "undelivered",
+                "opened",
+                "clicked",
+                "replied",
+            ],
         )
 
     def test_participant_reports(self):
@@ -200,15 +232,23 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "mass_mailing_crm_nurture.crm_nurture_participant_action"
         )
-        views = Participant.get_views([(False, mode) for mode in action["view_mode"].split(",")])
-        self.assertEqual(set(views["views"]), {"list", "kanban", "pivot", "graph", "form"})
+        views = Participant.get_views(
+            [(False, mode) for mode in action["view_mode"].split(",")]
+        )
+        self.assertEqual(
+            set(views["views"]), {"list", "kanban", "pivot", "graph", "form"}
+        )
         real = [("sequence_id", "=", self.sequence.id), ("is_test", "=", False)]
         by_state = dict(Participant._read_group(real, ["state"], ["__count"]))
         self.assertEqual(by_state, {"running": 3, "succeeded": 1, "exited": 1})
         by_step = dict(Participant._read_group(real, ["current_step_id"], ["__count"]))
-        self.assertEqual(by_step, {self.week2_clicked: 1, self.week2_ignored: 3, self.week1: 1})
+        self.assertEqual(
+            by_step, {self.week2_clicked: 1, self.week2_ignored: 3, self.week1: 1}
+        )
         by_reason = dict(
-            Participant._read_group(real + [("state", "=", "exited")], ["exit_reason"], ["__count"])
+            Participant._read_group(
+                real + [("state", "=", "exited")], ["exit_reason"], ["__count"]
+            )
         )
         self.assertEqual(by_reason, {"bounced": 1})
         by_week = Participant._read_group(real, ["date_enrolled:week"], ["__count"])

@@ -20,7 +20,9 @@ class TestNurtureSteps(NurtureSequenceCommon):
             }
         )
         self.first = self.step(name="Hello", trigger="start")
-        self.first.mailing_id.body_html = '<p><a href="https://www.example.com/a">a</a></p>'
+        self.first.mailing_id.body_html = (
+            '<p><a href="https://www.example.com/a">a</a></p>'
+        )
 
     def step(self, **values):
         return self.env["crm.nurture.step"].create(
@@ -46,17 +48,28 @@ class TestNurtureSteps(NurtureSequenceCommon):
 
     def test_open_reply_bounce_triggers(self):
         ann, bob, cid = self.leads
-        opened = self.step(name="Opened", parent_id=self.first.id, trigger="opened", delay=3)
+        opened = self.step(
+            name="Opened", parent_id=self.first.id, trigger="opened", delay=3
+        )
         not_opened = self.step(
             name="Not opened", parent_id=self.first.id, trigger="not_opened", delay=3
         )
-        replied = self.step(name="Replied", parent_id=self.first.id, trigger="replied", delay=3)
+        replied = self.step(
+            name="Replied", parent_id=self.first.id, trigger="replied", delay=3
+        )
         not_replied = self.step(
-            name="Not replied", parent_id=self.first.id, trigger="not_replied", delay=3,
-            action="add_tags", tag_ids=[(4, self.env["crm.tag"].create({"name": "Quiet"}).id)],
+            name="Not replied",
+            parent_id=self.first.id,
+            trigger="not_replied",
+            delay=3,
+            action="add_tags",
+            tag_ids=[(4, self.env["crm.tag"].create({"name": "Quiet"}).id)],
         )
         bounced = self.step(
-            name="Bounced", parent_id=self.first.id, trigger="bounced", delay=3,
+            name="Bounced",
+            parent_id=self.first.id,
+            trigger="bounced",
+            delay=3,
             action="activity",
         )
         self.start(self.leads)
@@ -65,7 +78,9 @@ class TestNurtureSteps(NurtureSequenceCommon):
             self.gateway_mail_trace_reply(self.first.mailing_id, bob)
             self.gateway_mail_trace_bounce(self.first.mailing_id, cid)
         self.run_flow(self.T0 + self.days(1))
-        self.assertEqual(self.states(opened), {ann: "done", bob: "done", cid: "scheduled"})
+        self.assertEqual(
+            self.states(opened), {ann: "done", bob: "done", cid: "scheduled"}
+        )
         self.assertEqual(self.states(replied)[bob], "done")
         self.assertEqual(self.states(bounced)[cid], "done")
         self.assertEqual(self.states(not_opened)[ann], "cancelled")
@@ -86,13 +101,31 @@ class TestNurtureSteps(NurtureSequenceCommon):
         ann = self.leads[0]
         tag = self.env["crm.tag"].create({"name": "Nurtured"})
         stage = self.env.ref("crm.stage_lead3")
-        add = self.step(name="Tag", parent_id=self.first.id, trigger="after_parent",
-                        action="add_tags", tag_ids=[(4, tag.id)])
-        remove = self.step(name="Untag", parent_id=add.id, trigger="after_parent", delay=1,
-                           action="remove_tags", tag_ids=[(4, tag.id)])
-        move = self.step(name="Stage", parent_id=remove.id, trigger="after_parent",
-                         action="stage", stage_id=stage.id)
-        self.step(name="Reopen", parent_id=move.id, trigger="after_parent", action="reopen")
+        add = self.step(
+            name="Tag",
+            parent_id=self.first.id,
+            trigger="after_parent",
+            action="add_tags",
+            tag_ids=[(4, tag.id)],
+        )
+        remove = self.step(
+            name="Untag",
+            parent_id=add.id,
+            trigger="after_parent",
+            delay=1,
+            action="remove_tags",
+            tag_ids=[(4, tag.id)],
+        )
+        move = self.step(
+            name="Stage",
+            parent_id=remove.id,
+            trigger="after_parent",
+            action="stage",
+            stage_id=stage.id,
+        )
+        self.step(
+            name="Reopen", parent_id=move.id, trigger="after_parent", action="reopen"
+        )
         ann.action_set_lost()
         self.start(ann)
         self.run_flow(self.T0)
@@ -101,7 +134,9 @@ class TestNurtureSteps(NurtureSequenceCommon):
         self.run_flow(self.T0 + self.days(1))
         self.run_flow(self.T0 + self.days(1))
         self.assertFalse(ann.tag_ids)
-        self.assertEqual(ann.tag_stat_ids.filtered(lambda s: s.tag_id == tag).add_count, 1)
+        self.assertEqual(
+            ann.tag_stat_ids.filtered(lambda s: s.tag_id == tag).add_count, 1
+        )
         self.assertEqual(ann.stage_id, stage)
         self.assertTrue(ann.active)
         self.assertTrue(ann.date_reactivated)
@@ -112,12 +147,18 @@ class TestNurtureSteps(NurtureSequenceCommon):
         self.flow.write(
             {
                 "exit_on_mismatch": True,
-                "domain": repr([("active", "in", [True, False]), ("name", "=like", "Nurtrec %")]),
-                "success_tag_ids": [(4, self.env["crm.tag"].create({"name": "Goal"}).id)],
+                "domain": repr(
+                    [("active", "in", [True, False]), ("name", "=like", "Nurtrec %")]
+                ),
+                "success_tag_ids": [
+                    (4, self.env["crm.tag"].create({"name": "Goal"}).id)
+                ],
                 "success_action": "continue",
             }
         )
-        later = self.step(name="Later", parent_id=self.first.id, trigger="after_parent", delay=2)
+        later = self.step(
+            name="Later", parent_id=self.first.id, trigger="after_parent", delay=2
+        )
         self.start(ann | bob)
         ann.name = "Renamed"
         bob.tag_ids = self.flow.success_tag_ids
@@ -130,11 +171,20 @@ class TestNurtureSteps(NurtureSequenceCommon):
     def test_edit_while_running(self):
         """A step edited while participants wait on it runs as edited."""
         ann = self.leads[0]
-        later = self.step(name="Later", parent_id=self.first.id, trigger="after_parent",
-                          delay=2, action="activity")
+        later = self.step(
+            name="Later",
+            parent_id=self.first.id,
+            trigger="after_parent",
+            delay=2,
+            action="activity",
+        )
         self.start(ann)
-        later.write({"action": "add_tags",
-                     "tag_ids": [(4, self.env["crm.tag"].create({"name": "Edited"}).id)]})
+        later.write(
+            {
+                "action": "add_tags",
+                "tag_ids": [(4, self.env["crm.tag"].create({"name": "Edited"}).id)],
+            }
+        )
         self.run_flow(self.T0 + self.days(2))
         self.assertEqual(ann.tag_ids.mapped("name"), ["Edited"])
         self.assertFalse(ann.activity_ids)
@@ -166,9 +216,15 @@ class TestNurtureSteps(NurtureSequenceCommon):
         with self.at(self.T0 + self.days(12)):
             self.env["crm.nurture.sequence"]._cron_process()
         self.assertEqual(len(self.flow.participant_ids), 8)
-        once = self.flow.copy({"name": "Once", "enrollment_mode": "once",
-                               "step_ids": [(0, 0, {"name": "Hi", "trigger": "start",
-                                                    "action": "activity"})]})
+        once = self.flow.copy(
+            {
+                "name": "Once",
+                "enrollment_mode": "once",
+                "step_ids": [
+                    (0, 0, {"name": "Hi", "trigger": "start", "action": "activity"})
+                ],
+            }
+        )
         with self.at(self.T0):
             once.action_start()
         self.assertEqual(len(once.participant_ids), 4)
@@ -183,5 +239,11 @@ class TestNurtureSteps(NurtureSequenceCommon):
         with self.at(self.T0):
             self.flow.action_start()
         self.leads[0].write({"tag_ids": [(4, tag.id)]})
-        self.leads[1].write({"tag_ids": [(4, self.env["crm.tag"].create({"name": "Nurture other tag"}).id)]})
+        self.leads[1].write(
+            {
+                "tag_ids": [
+                    (4, self.env["crm.tag"].create({"name": "Nurture other tag"}).id)
+                ]
+            }
+        )
         self.assertEqual(self.flow.participant_ids.lead_id, self.leads[0])

@@ -12,7 +12,9 @@ class TestNurtureSuccessAtOnce(NurtureSequenceCommon):
     after it."""
 
     def test_won_lead_succeeds_when_won(self):
-        ann, bob = self.make_leads(["goal ann", "goal bob"], user_id=self.user_salesman.id)
+        ann, bob = self.make_leads(
+            ["goal ann", "goal bob"], user_id=self.user_salesman.id
+        )
         self.start_with(ann | bob)
         self.process(self.T0)
         # The salesperson wins Ann's deal, a week before her next email.
@@ -45,7 +47,9 @@ class TestNurtureSuccessAtOnce(NurtureSequenceCommon):
         self.process(self.T0)
         stage_proposition = self.env.ref("crm.stage_lead3")
         ann.stage_id = stage_proposition
-        self.assertEqual(self.participant(ann).state, "running", "no goal on stages yet")
+        self.assertEqual(
+            self.participant(ann).state, "running", "no goal on stages yet"
+        )
         self.sequence.with_user(self.user_manager).success_stage_id = stage_proposition
         with self.at(self.T0 + self.days(1)):
             self.env.flush_all()

@@ -17,7 +17,9 @@ class TestNurtureTemplateRights(NurtureSequenceCommon):
     def setUpClass(cls):
         super().setUpClass()
         # Odoo's default, which Odoo's mail test helpers turn off.
-        cls.env["ir.config_parameter"].set_param("mail.restrict.template.rendering", True)
+        cls.env["ir.config_parameter"].set_param(
+            "mail.restrict.template.rendering", True
+        )
 
     def assertNotTemplateEditor(self, user):
         self.assertFalse(user.has_group("mail.group_mail_template_editor"))

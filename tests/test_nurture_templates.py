@@ -39,7 +39,11 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
 
     def test_templates_are_shipped(self):
         expected = {
-            "restock": ("Restock: three weeks to win back leads lost for stock", 5, "once"),
+            "restock": (
+                "Restock: three weeks to win back leads lost for stock",
+                5,
+                "once",
+            ),
             "welcome": ("Welcome new leads", 4, "continuous"),
             "event": ("Event reminder", 5, None),
         }
@@ -72,19 +76,32 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
                 self.assertEqual(len(week2.child_ids), 1)
                 last_call = week2.child_ids
                 self.assertEqual(
-                    (last_call.name, last_call.trigger, last_call.delay, last_call.delay_unit),
+                    (
+                        last_call.name,
+                        last_call.trigger,
+                        last_call.delay,
+                        last_call.delay_unit,
+                    ),
                     (W3, "after_parent", 7, "days"),
                 )
                 self.assertFalse(last_call.child_ids)
                 self.assertEqual(last_call.mailing_id.subject, "Last call: 20% off")
                 self.assertIn("20%", str(last_call.mailing_id.body_html))
                 self.assertIn(
-                    "20% off the item you asked about", str(last_call.mailing_id.body_html)
+                    "20% off the item you asked about",
+                    str(last_call.mailing_id.body_html),
                 )
-        self.assertEqual(template.enroll_lost_reason_ids, self.env.ref("crm.lost_reason_3"))
+        self.assertEqual(
+            template.enroll_lost_reason_ids, self.env.ref("crm.lost_reason_3")
+        )
         self.assertEqual(template.enrollment_mode, "once")
         self.assertEqual(
-            (template.send_sat, template.send_sun, template.send_hour_from, template.send_hour_to),
+            (
+                template.send_sat,
+                template.send_sun,
+                template.send_hour_from,
+                template.send_hour_to,
+            ),
             (False, False, 9.0, 18.0),
         )
         self.assertTrue(template.success_won)
@@ -94,7 +111,9 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
         template = self.template("restock")
         template_steps = template.step_ids
         template_mailings = template_steps.mailing_id
-        self.assertEqual(len(template_mailings), 4, "the two last calls share one email")
+        self.assertEqual(
+            len(template_mailings), 4, "the two last calls share one email"
+        )
         sequence_count = self.env["crm.nurture.sequence"].search_count([])
         action = template.with_user(self.user_manager).action_use_template()
         self.assertEqual(action["type"], "ir.actions.act_window")
@@ -103,7 +122,9 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
         copy = self.env["crm.nurture.sequence"].browse(action["res_id"])
         self.assertTrue(copy.exists())
         self.assertNotEqual(copy, template)
-        self.assertEqual(self.env["crm.nurture.sequence"].search_count([]), sequence_count + 1)
+        self.assertEqual(
+            self.env["crm.nurture.sequence"].search_count([]), sequence_count + 1
+        )
         self.assertEqual(copy.name, template.name)
         self.assertEqual(copy.user_id, self.user_manager, "who makes it is responsible")
         self.assertEqual(copy.step_ids.mailing_id.user_id, self.user_manager)
@@ -130,7 +151,9 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
                 self.assertNotEqual(step.mailing_id.id, original.mailing_id.id)
                 self.assertTrue(step.mailing_id.active)
                 self.assertEqual(step.mailing_id.subject, original.mailing_id.subject)
-                self.assertEqual(step.mailing_id.body_html, original.mailing_id.body_html)
+                self.assertEqual(
+                    step.mailing_id.body_html, original.mailing_id.body_html
+                )
                 self.assertEqual(step.mailing_id.nurture_sequence_id, copy)
         # The template is unchanged.
         self.assertEqual(template.step_ids, template_steps)
@@ -158,7 +181,9 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
                 self.assertEqual(tree(copy), tree(template))
                 email_steps = copy.step_ids.filtered(lambda s: s.action == "email")
                 self.assertEqual(
-                    len(email_steps.mailing_id), len(email_steps), "one email per email step"
+                    len(email_steps.mailing_id),
+                    len(email_steps),
+                    "one email per email step",
                 )
                 self.assertFalse(email_steps.mailing_id & template.step_ids.mailing_id)
                 self.assertFalse((copy.step_ids - email_steps).mailing_id)
@@ -175,16 +200,24 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
         self.assertEqual(root.mailing_id.subject, "Our own subject")
         template_root = template.step_ids.filtered(lambda s: not s.parent_id)
         self.assertEqual(template_root.name, W1)
-        self.assertEqual(template_root.mailing_id.subject, "Good news: it is back in stock")
+        self.assertEqual(
+            template_root.mailing_id.subject, "Good news: it is back in stock"
+        )
         self.assertIn("It is back now", str(template_root.mailing_id.body_html))
         self.assertNotIn("Our own words", str(template_root.mailing_id.body_html))
         # The copy's two last calls have an email each: editing one leaves the other.
         last_calls = copy.step_ids.filtered(lambda s: s.name == W3)
         self.assertEqual(len(last_calls), 2)
-        last_calls[0].mailing_id.with_user(self.user_editor).subject = "Last call: 30% off"
+        last_calls[0].mailing_id.with_user(
+            self.user_editor
+        ).subject = "Last call: 30% off"
         self.assertEqual(last_calls[1].mailing_id.subject, "Last call: 20% off")
         self.assertEqual(
-            set(template.step_ids.filtered(lambda s: s.name == W3).mailing_id.mapped("subject")),
+            set(
+                template.step_ids.filtered(lambda s: s.name == W3).mailing_id.mapped(
+                    "subject"
+                )
+            ),
             {"Last call: 20% off"},
         )
 
@@ -211,7 +244,9 @@ class TestNurtureDemoRun(TransactionCase):
         self.assertEqual(len(demo.participant_ids), 7)
         steps = demo.participant_ids.current_step_id
         self.assertGreaterEqual(len(steps), 3)
-        self.assertEqual(sorted(steps.mapped("name")), sorted([W1, W2_IGNORED, W2_CLICKED, W3]))
+        self.assertEqual(
+            sorted(steps.mapped("name")), sorted([W1, W2_IGNORED, W2_CLICKED, W3])
+        )
         exited = demo.participant_ids.filtered(lambda p: p.state == "exited")
         self.assertEqual(len(exited), 1)
         self.assertEqual(demo.exited_count, 1)

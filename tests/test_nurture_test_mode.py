@@ -15,11 +15,19 @@ class TestNurtureTestMode(NurtureSequenceCommon):
         wizard = (
             self.env["crm.nurture.test.wizard"]
             .with_user(user or self.user_editor)
-            .create({"sequence_id": self.sequence.id, "lead_id": lead and lead.id, "email": email})
+            .create(
+                {
+                    "sequence_id": self.sequence.id,
+                    "lead_id": lead and lead.id,
+                    "email": email,
+                }
+            )
         )
         action = wizard.action_start_test()
-        return self.env["crm.nurture.participant"].with_user(user or self.user_editor).browse(
-            action["res_id"]
+        return (
+            self.env["crm.nurture.participant"]
+            .with_user(user or self.user_editor)
+            .browse(action["res_id"])
         )
 
     def done_steps(self, participant):
@@ -35,10 +43,14 @@ class TestNurtureTestMode(NurtureSequenceCommon):
         with self.at(self.T0), self.mock_mail_gateway():
             run.action_test_run_next_step()
         self.assertEqual(self.done_steps(run), self.week1)
-        test_mail = self._new_mails.filtered(lambda m: m.email_to == "tester@example.com")
+        test_mail = self._new_mails.filtered(
+            lambda m: m.email_to == "tester@example.com"
+        )
         self.assertEqual(len(test_mail), 1)
         self.assertEqual(test_mail.subject, "[TEST] Back in stock")
-        self.assertFalse(self.week1.mailing_id.mailing_trace_ids, "a test leaves no mailing trace")
+        self.assertFalse(
+            self.week1.mailing_id.mailing_trace_ids, "a test leaves no mailing trace"
+        )
         with self.at(self.T0 + self.days(1)), self.mock_mail_gateway():
             run.action_test_simulate_click()
         # The "clicked" branch ran at once, its opposite is cancelled.
@@ -48,7 +60,9 @@ class TestNurtureTestMode(NurtureSequenceCommon):
         self.assertEqual(len(self._new_mails), 1)
         with self.at(self.T0 + self.days(1)), self.mock_mail_gateway():
             run.action_test_run_next_step()
-        self.assertEqual(self.done_steps(run), self.week1 | self.week2_clicked | self.week3[1])
+        self.assertEqual(
+            self.done_steps(run), self.week1 | self.week2_clicked | self.week3[1]
+        )
         self.assertEqual(run.state, "completed")
         with self.assertRaises(UserError):
             run.action_test_run_next_step()
@@ -67,7 +81,8 @@ class TestNurtureTestMode(NurtureSequenceCommon):
             run.action_test_run_next_step()  # a week later, nothing clicked
         self.assertEqual(self.done_steps(run), self.week1 | self.week2_ignored)
         self.assertEqual(
-            run.trace_ids.filtered(lambda t: t.step_id == self.week2_clicked).state, "cancelled"
+            run.trace_ids.filtered(lambda t: t.step_id == self.week2_clicked).state,
+            "cancelled",
         )
         self.assertNotIn(ann.email_from, self._new_mails.mapped("email_to"))
         run.action_test_end()
@@ -92,7 +107,8 @@ class TestNurtureTestMode(NurtureSequenceCommon):
             run.action_test_run_next_step()
             run.action_test_simulate_reply()
         self.assertEqual(
-            self.done_steps(run), self.week1 | self.week2_ignored | self.week3[0] | opened
+            self.done_steps(run),
+            self.week1 | self.week2_ignored | self.week3[0] | opened,
         )
         last = run.trace_ids.filtered(lambda t: t.step_id == self.week3[0])
         self.assertTrue(last.test_replied and last.test_opened)
@@ -139,7 +155,9 @@ class TestNurtureTestMode(NurtureSequenceCommon):
         self.assertEqual(self.sequence.participant_ids.lead_id, ann)
         self.assertEqual(self.sequence.test_participant_ids, run)
         ann.invalidate_recordset()
-        self.assertEqual(ann.nurture_participant_count, 1, "the lead shows its real run only")
+        self.assertEqual(
+            ann.nurture_participant_count, 1, "the lead shows its real run only"
+        )
 
     def test_a_test_run_never_keeps_a_lead_out(self):
         ann = self.leads[0]

@@ -14,8 +14,12 @@ class TestNurtureCockpitTour(HttpCase):
             groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
             "mass_mailing_crm_nurture.group_nurture_manager",
         )
-        sequence = self.env.ref("mass_mailing_crm_nurture.crm_nurture_sequence_restock_demo")
-        week1 = self.env.ref("mass_mailing_crm_nurture.crm_nurture_template_restock_week1")
+        sequence = self.env.ref(
+            "mass_mailing_crm_nurture.crm_nurture_sequence_restock_demo"
+        )
+        week1 = self.env.ref(
+            "mass_mailing_crm_nurture.crm_nurture_template_restock_week1"
+        )
         week1 = sequence.step_ids.filtered(lambda s: s.name == week1.name)
         done_before = week1.done_count
         self.start_tour(
@@ -24,7 +28,9 @@ class TestNurtureCockpitTour(HttpCase):
             login=manager.login,
         )
         self.assertFalse(sequence.test_participant_ids, "the test run was ended")
-        test_mails = self.env["mail.mail"].search([("email_to", "=", "tester@example.com")])
+        test_mails = self.env["mail.mail"].search(
+            [("email_to", "=", "tester@example.com")]
+        )
         self.assertEqual(
             sorted(test_mails.mapped("subject")),
             [

@@ -52,7 +52,9 @@ class TestRelativeDomains(NurtureReactivationCommon):
             | self.lead_blacklisted
             | self.lead_no_stage
         )
-        traces = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)])
+        traces = self.env["mailing.trace"].search(
+            [("mass_mailing_id", "=", mailing.id)]
+        )
         self.assertEqual(self.found(traces.mapped("res_id")), expected)
         sent = traces.filtered(lambda t: t.trace_status != "cancel")
         self.assertEqual(
@@ -70,7 +72,9 @@ class TestRelativeDomains(NurtureReactivationCommon):
         mailing = self.lead_mailing(domain)
         self.assertIn(self.lead_price_recent, self.found(mailing._get_recipients()))
         with freeze_time(datetime(2026, 7, 20, 10, 0)):
-            self.assertNotIn(self.lead_price_recent, self.found(mailing._get_recipients()))
+            self.assertNotIn(
+                self.lead_price_recent, self.found(mailing._get_recipients())
+            )
             self.assertIn(self.lead_stock_recent, self.found(mailing._get_recipients()))
 
     @freeze_time(datetime(2026, 6, 15, 13, 0))

@@ -16,7 +16,9 @@ class TestReactivationPresets(NurtureReactivationCommon):
     def preset_leads(self, suffix):
         preset = self.env.ref(PRESET % suffix)
         return self.found(
-            self.env["crm.lead"].search(eval_domain(self.env, preset.mailing_domain)).ids
+            self.env["crm.lead"]
+            .search(eval_domain(self.env, preset.mailing_domain))
+            .ids
         )
 
     def test_presets_installed(self):

@@ -37,7 +37,9 @@ class TestReactivationResults(NurtureReactivationCommon):
             dt=now - timedelta(days=2),
         )
         # Mailed before it was lost: no credit.
-        cls._create_sent_traces(cls.mailing_other, cls.lead_no_reason, dt=now - timedelta(days=25))
+        cls._create_sent_traces(
+            cls.mailing_other, cls.lead_no_reason, dt=now - timedelta(days=25)
+        )
         # A cancelled trace never credits.
         cls._create_traces(
             cls.mailing_other,
@@ -51,10 +53,14 @@ class TestReactivationResults(NurtureReactivationCommon):
         it while lost."""
         self.lead_stock_recent.toggle_active()
         self.assertEqual(self.lead_stock_recent.date_reactivated, self.NOW)
-        self.assertEqual(self.lead_stock_recent.reactivation_mailing_id, self.mailing_late)
+        self.assertEqual(
+            self.lead_stock_recent.reactivation_mailing_id, self.mailing_late
+        )
         self.lead_no_reason.action_unarchive()
         # Its only mailing while lost is the early one (the other came before).
-        self.assertEqual(self.lead_no_reason.reactivation_mailing_id, self.mailing_early)
+        self.assertEqual(
+            self.lead_no_reason.reactivation_mailing_id, self.mailing_early
+        )
         self.lead_stock_old.action_unarchive()
         self.assertEqual(self.lead_stock_old.date_reactivated, self.NOW)
         self.assertFalse(self.lead_stock_old.reactivation_mailing_id)
@@ -87,7 +93,8 @@ class TestReactivationResults(NurtureReactivationCommon):
         leads = self.env["crm.lead"].with_context(active_test=False)
         action = late.action_view_reactivated_leads()
         self.assertEqual(
-            leads.search(action["domain"]), self.lead_stock_recent | self.lead_price_recent
+            leads.search(action["domain"]),
+            self.lead_stock_recent | self.lead_price_recent,
         )
         action = late.action_view_reactivated_won_leads()
         self.assertEqual(leads.search(action["domain"]), self.lead_stock_recent)

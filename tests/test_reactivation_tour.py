@@ -29,8 +29,11 @@ class TestReactivationWizardTour(HttpCase):
         stage = self.env.ref("crm.stage_lead3")
         leads = self.env["crm.lead"].create(
             [
-                {"name": f"Tour lost {i}", "email_from": f"tour{i}@example.com",
-                 "stage_id": stage.id}
+                {
+                    "name": f"Tour lost {i}",
+                    "email_from": f"tour{i}@example.com",
+                    "stage_id": stage.id,
+                }
                 for i in range(4)
             ]
         )

@@ -17,7 +17,9 @@ class TestReactivationWizard(NurtureReactivationCommon):
 
     def leads_of(self, wizard):
         return self.found(
-            self.env["crm.lead"].search(eval_domain(self.env, wizard.mailing_domain)).ids
+            self.env["crm.lead"]
+            .search(eval_domain(self.env, wizard.mailing_domain))
+            .ids
         )
 
     @users("nurture_react_marketing")
@@ -28,7 +30,9 @@ class TestReactivationWizard(NurtureReactivationCommon):
         self.assertEqual(wizard.date_field, "date_closed")
         self.assertTrue(wizard.include_archived)
         self.assertTrue(wizard.exclude_blacklisted)
-        self.assertEqual(wizard.excluded_stage_ids, self.stage_new | self.stage_qualified)
+        self.assertEqual(
+            wizard.excluded_stage_ids, self.stage_new | self.stage_qualified
+        )
         self.assertEqual(
             self.leads_of(wizard),
             self.lead_stock_recent
@@ -41,7 +45,9 @@ class TestReactivationWizard(NurtureReactivationCommon):
     def test_options(self):
         """Reasons, stages, archived and blacklisted options each change the set."""
         wizard = self.wizard(lost_reason_ids=[(6, 0, self.reason_stock.ids)])
-        self.assertEqual(self.leads_of(wizard), self.lead_stock_recent | self.lead_no_stage)
+        self.assertEqual(
+            self.leads_of(wizard), self.lead_stock_recent | self.lead_no_stage
+        )
         wizard.excluded_stage_ids = False
         self.assertEqual(
             self.leads_of(wizard),
@@ -138,13 +144,19 @@ class TestReactivationWizard(NurtureReactivationCommon):
         self.assertEqual(mailing.mailing_domain, wizard.mailing_domain)
         self.assertEqual(
             set(mailing._get_recipients()),
-            set(self.env["crm.lead"].search(eval_domain(self.env, wizard.mailing_domain)).ids),
+            set(
+                self.env["crm.lead"]
+                .search(eval_domain(self.env, wizard.mailing_domain))
+                .ids
+            ),
         )
         self.assertEqual(len(mailing._get_recipients()), wizard.lead_count)
 
     @users("nurture_react_marketing")
     def test_save_filter(self):
-        wizard = self.wizard(lost_reason_ids=[(6, 0, self.reason_price.ids)], period_days=45)
+        wizard = self.wizard(
+            lost_reason_ids=[(6, 0, self.reason_price.ids)], period_days=45
+        )
         wizard.action_save_filter()
         mailing_filter = self.env["mailing.filter"].search(
             [("name", "=", wizard.filter_name)]
@@ -161,7 +173,9 @@ class TestReactivationWizard(NurtureReactivationCommon):
             self.wizard(period_days=0)
         with self.assertRaises(ValidationError):
             self.wizard(
-                period_type="between", date_from=date(2026, 6, 2), date_to=date(2026, 6, 1)
+                period_type="between",
+                date_from=date(2026, 6, 2),
+                date_to=date(2026, 6, 1),
             )
         with self.assertRaises(ValidationError):
             self.wizard(period_type="between")
@@ -180,7 +194,9 @@ class TestReactivationWizard(NurtureReactivationCommon):
         mailing = self.env["mailing.mailing"].browse(
             wizard.action_create_mailing()["res_id"]
         )
-        self.assertEqual(self.found(mailing.sudo()._get_recipients()), self.lead_company_b)
+        self.assertEqual(
+            self.found(mailing.sudo()._get_recipients()), self.lead_company_b
+        )
 
     @users("nurture_react_marketing")
     def test_form_explains_itself(self):

@@ -79,9 +79,13 @@ class TestRecurringConcurrency(TransactionCase):
             env_a, env_b = self._cursor_env(stack), self._cursor_env(stack)
             env_b.cr.execute("SET LOCAL lock_timeout = '2s'")
             mailings_a = env_a["mailing.mailing"]
-            self.assertEqual(mailings_a._process_recurring(batch_size=2, max_batches=1), 2)
+            self.assertEqual(
+                mailings_a._process_recurring(batch_size=2, max_batches=1), 2
+            )
             with mute_logger("odoo.sql_db"):
-                self.assertEqual(env_b["mailing.mailing"]._process_recurring(batch_size=2), 0)
+                self.assertEqual(
+                    env_b["mailing.mailing"]._process_recurring(batch_size=2), 0
+                )
             env_b.cr.commit()
             env_a.cr.commit()
             self.assertEqual(mailings_a._process_recurring(batch_size=2), 4)
@@ -93,10 +97,16 @@ class TestRecurringConcurrency(TransactionCase):
         committed: B mails nobody again and does not fail."""
         with ExitStack() as stack:
             env_a, env_b = self._cursor_env(stack), self._cursor_env(stack)
-            env_b.cr.execute("SELECT id FROM mailing_mailing WHERE id = %s", [self.mailing_id])
-            self.assertEqual(env_a["mailing.mailing"]._process_recurring(batch_size=4), 6)
+            env_b.cr.execute(
+                "SELECT id FROM mailing_mailing WHERE id = %s", [self.mailing_id]
+            )
+            self.assertEqual(
+                env_a["mailing.mailing"]._process_recurring(batch_size=4), 6
+            )
             env_a.cr.commit()
             with mute_logger("odoo.sql_db"):
-                self.assertEqual(env_b["mailing.mailing"]._process_recurring(batch_size=4), 0)
+                self.assertEqual(
+                    env_b["mailing.mailing"]._process_recurring(batch_size=4), 0
+                )
             env_b.cr.commit()
         self.assert_each_lead_once()

@@ -13,7 +13,9 @@ from .common_recurring import NurtureRecurringCommon
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
 class TestRecurrenceDates(NurtureRecurringCommon):
     def test_next_dates(self):
-        mailing = self.recurring_mailing(recurrence_start_date=datetime(2026, 1, 31, 9, 0))
+        mailing = self.recurring_mailing(
+            recurrence_start_date=datetime(2026, 1, 31, 9, 0)
+        )
         after = datetime(2026, 2, 10, 12, 0)
         cases = [
             ("hours", 6, datetime(2026, 2, 10, 15, 0)),
@@ -25,18 +27,22 @@ class TestRecurrenceDates(NurtureRecurringCommon):
         ]
         for unit, interval, expected in cases:
             mailing.write({"recurrence_unit": unit, "recurrence_interval": interval})
-            self.assertEqual(mailing._get_next_run_date(after), expected, (unit, interval))
+            self.assertEqual(
+                mailing._get_next_run_date(after), expected, (unit, interval)
+            )
         # Strictly after, unless included; a start in the future is the next date.
         mailing.write({"recurrence_unit": "days", "recurrence_interval": 1})
         self.assertEqual(
-            mailing._get_next_run_date(datetime(2026, 2, 11, 9, 0)), datetime(2026, 2, 12, 9, 0)
+            mailing._get_next_run_date(datetime(2026, 2, 11, 9, 0)),
+            datetime(2026, 2, 12, 9, 0),
         )
         self.assertEqual(
             mailing._get_next_run_date(datetime(2026, 2, 11, 9, 0), include=True),
             datetime(2026, 2, 11, 9, 0),
         )
         self.assertEqual(
-            mailing._get_next_run_date(datetime(2025, 12, 1)), datetime(2026, 1, 31, 9, 0)
+            mailing._get_next_run_date(datetime(2025, 12, 1)),
+            datetime(2026, 1, 31, 9, 0),
         )
 
     def test_refused_settings(self):
@@ -134,10 +140,15 @@ class TestRecurringRuns(NurtureRecurringCommon):
             mailing = self.recurring_mailing()
             mailing.action_launch()
             self.run_due()
-        traces = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)])
+        traces = self.env["mailing.trace"].search(
+            [("mass_mailing_id", "=", mailing.id)]
+        )
         by_lead = {trace.res_id: trace for trace in traces}
         self.assertEqual(by_lead[self.leads[0].id].failure_type, "mail_bl")
-        statuses = {by_lead[self.leads[1].id].failure_type, by_lead[twin.id].failure_type}
+        statuses = {
+            by_lead[self.leads[1].id].failure_type,
+            by_lead[twin.id].failure_type,
+        }
         self.assertEqual(statuses, {False, "mail_dup"})
         # A later twin is also a duplicate, found per batch.
         late_twin = self.make_leads(["late twin"], email_from=self.leads[2].email_from)
@@ -150,7 +161,9 @@ class TestRecurringRuns(NurtureRecurringCommon):
         with self.at(self.T0 + timedelta(days=2)):
             self.assertEqual(self.run_due(), 0)
         # ann (blacklisted), bob, cid, twin, late twin: once each.
-        self.assertEqual(self.traced(mailing), dict.fromkeys((self.leads | twin | late_twin).ids, 1))
+        self.assertEqual(
+            self.traced(mailing), dict.fromkeys((self.leads | twin | late_twin).ids, 1)
+        )
 
     def test_exclusion_lists(self):
         customers = self.env["mailing.list"].create(
@@ -199,12 +212,16 @@ class TestRecurringRuns(NurtureRecurringCommon):
         four = self.env["mailing.contact"].create(
             {
                 "email": "four@tea.example.com",
-                "subscription_ids": [(0, 0, {"list_id": mailing_list.id, "opt_out": True})],
+                "subscription_ids": [
+                    (0, 0, {"list_id": mailing_list.id, "opt_out": True})
+                ],
             }
         )
         with self.at(self.T0 + timedelta(days=1)):
             self.run_due()
-        traces = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)])
+        traces = self.env["mailing.trace"].search(
+            [("mass_mailing_id", "=", mailing.id)]
+        )
         sent = traces.filtered(lambda t: t.trace_status != "cancel")
         self.assertIn(three.id, sent.mapped("res_id"))
         self.assertNotIn(four.id, sent.mapped("res_id"))
@@ -230,14 +247,18 @@ class TestRecurringRuns(NurtureRecurringCommon):
             mailing.action_launch()
             with (
                 patch.object(type(mailing), "_action_send_mail", failing_send),
-                mute_logger("odoo.addons.mass_mailing_crm_nurture.models.mailing_mailing_recurrence"),
+                mute_logger(
+                    "odoo.addons.mass_mailing_crm_nurture.models.mailing_mailing_recurrence"
+                ),
             ):
                 self.assertEqual(self.run_due(batch_size=2), 2)
             self.assertEqual(len(self.traced(mailing)), 2)
             self.assertEqual(mailing.recurrence_run_ids.state, "running")
             self.assertEqual(mailing.recurrence_failure_count, 1)
             self.assertIn("SMTP went away", mailing.recurrence_last_error)
-            self.assertEqual(mailing.recurrence_next_date, self.T0 + timedelta(minutes=5))
+            self.assertEqual(
+                mailing.recurrence_next_date, self.T0 + timedelta(minutes=5)
+            )
             # Not before its retry.
             self.assertEqual(self.run_due(batch_size=2), 0)
         with self.at(self.T0 + timedelta(minutes=5)):
@@ -265,7 +286,9 @@ class TestRecurringRuns(NurtureRecurringCommon):
 
     def test_pause_resume_stop_end(self):
         with self.at(self.T0):
-            mailing = self.recurring_mailing(recurrence_end_date=self.T0 + timedelta(days=3))
+            mailing = self.recurring_mailing(
+                recurrence_end_date=self.T0 + timedelta(days=3)
+            )
             mailing.action_launch()
             mailing.action_pause_recurrence()
             self.assertEqual(self.run_due(), 0)
@@ -315,7 +338,8 @@ class TestRecurringFailures(NurtureRecurringCommon):
         its chatter; it is tried again 5, 10, 20, 40 minutes later, then paused."""
         with self.at(self.T0):
             bad = self.recurring_mailing(
-                subject="Broken", body_html='<p>Hi <t t-out="object.nonexistent_field"/></p>'
+                subject="Broken",
+                body_html='<p>Hi <t t-out="object.nonexistent_field"/></p>',
             )
             good = self.recurring_mailing(subject="Fine")
             (bad | good).action_launch()
@@ -329,10 +353,18 @@ class TestRecurringFailures(NurtureRecurringCommon):
         minutes = 0
         for attempt, delay in enumerate((5, 10, 20, 40), start=2):
             minutes += delay
-            with self.at(self.T0 + timedelta(minutes=minutes - 1)), mute_logger(self.LOGGER):
+            with (
+                self.at(self.T0 + timedelta(minutes=minutes - 1)),
+                mute_logger(self.LOGGER),
+            ):
                 self.run_due()
-            self.assertEqual(bad.recurrence_failure_count, attempt - 1, "not before its retry")
-            with self.at(self.T0 + timedelta(minutes=minutes)), mute_logger(self.LOGGER):
+            self.assertEqual(
+                bad.recurrence_failure_count, attempt - 1, "not before its retry"
+            )
+            with (
+                self.at(self.T0 + timedelta(minutes=minutes)),
+                mute_logger(self.LOGGER),
+            ):
                 self.run_due()
             self.assertEqual(bad.recurrence_failure_count, attempt)
         self.assertTrue(bad.recurrence_paused)

@@ -41,7 +41,9 @@ class TestStandardRoles(NurtureSequenceCommon):
             tz="UTC",
             groups="base.group_user,sales_team.group_sale_manager",
         )
-        cls.tag_vip = cls.env["crm.tag"].create({"name": "Role VIP", "lifetime_days": 30})
+        cls.tag_vip = cls.env["crm.tag"].create(
+            {"name": "Role VIP", "lifetime_days": 30}
+        )
         # A running sequence that takes leads lost for "Not enough stock".
         cls.sequence.write({"enroll_lost_reason_ids": [(6, 0, cls.reason_stock.ids)]})
         cls.sequence.with_user(cls.user_manager).action_start()
@@ -106,12 +108,16 @@ class TestStandardRoles(NurtureSequenceCommon):
     def test_mailing_form_marketing_user_without_sales_rights(self):
         self._mailing_screens(self.user_mm, test_send=False)
         # The test of a mailing to contacts, their own field.
-        contacts = self.env["mailing.mailing"].with_user(self.user_mm).create(
-            {
-                "subject": "To my contacts",
-                "body_html": "<p>Hello</p>",
-                "mailing_model_id": self.env["ir.model"]._get_id("mailing.list"),
-            }
+        contacts = (
+            self.env["mailing.mailing"]
+            .with_user(self.user_mm)
+            .create(
+                {
+                    "subject": "To my contacts",
+                    "body_html": "<p>Hello</p>",
+                    "mailing_model_id": self.env["ir.model"]._get_id("mailing.list"),
+                }
+            )
         )
         self._send_test(self.user_mm, contacts)
 
@@ -162,7 +168,9 @@ class TestStandardRoles(NurtureSequenceCommon):
         # Lose it for "Not enough stock": it joins the sequence waiting for that.
         self.env["crm.lead.lost"].with_user(user).with_context(
             active_ids=lead.ids
-        ).create({"lead_ids": lead.ids, "lost_reason_id": self.reason_stock.id}).action_lost_reason_apply()
+        ).create(
+            {"lead_ids": lead.ids, "lost_reason_id": self.reason_stock.id}
+        ).action_lost_reason_apply()
         self.assertFalse(lead.active)
         self.assertEqual(self.participant(lead).state, "running")
         # Restore it.
@@ -188,7 +196,9 @@ class TestStandardRoles(NurtureSequenceCommon):
         convert = (
             self.env["crm.lead2opportunity.partner"]
             .with_user(user)
-            .with_context(active_model="crm.lead", active_id=survivor.id, active_ids=survivor.ids)
+            .with_context(
+                active_model="crm.lead", active_id=survivor.id, active_ids=survivor.ids
+            )
             .create({"name": "convert", "action": "nothing"})
         )
         convert.action_apply()
@@ -213,14 +223,19 @@ class TestStandardRoles(NurtureSequenceCommon):
         self.assertEqual(self.participant(lead).state, "running")
 
     def test_salesman_tags_and_sets_a_tag_lifetime(self):
-        lead = self.env["crm.lead"].with_user(self.user_salesman).create(
-            {"name": "Nurtrec tagged", "user_id": self.user_salesman.id}
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.user_salesman)
+            .create({"name": "Nurtrec tagged", "user_id": self.user_salesman.id})
         )
         lead.write({"tag_ids": [(4, self.tag_vip.id)]})
         # CRM lets salespeople edit tags: a lifetime too.
         with Form(self.tag_vip.with_user(self.user_salesman)) as form:
             form.lifetime_days = 10
-        self.assertEqual(lead.tag_stat_ids.expiry_date.date(), (lead.tag_stat_ids.last_added + timedelta(days=10)).date())
+        self.assertEqual(
+            lead.tag_stat_ids.expiry_date.date(),
+            (lead.tag_stat_ids.last_added + timedelta(days=10)).date(),
+        )
 
     def test_marketing_user_without_sales_rights_gets_words_not_tracebacks(self):
         """The reactivation wizard needs CRM rights: it says so."""
@@ -235,8 +250,10 @@ class TestStandardRoles(NurtureSequenceCommon):
         """Marketing users shorten links; a click on a lead mailing's link, which
         runs the mailing's link rules, redirects whoever owns the mailing."""
         for user in (self.user_mm, self.user_mm_sales):
-            link = self.env["link.tracker"].with_user(user).create(
-                {"url": f"https://www.example.com/{user.login}"}
+            link = (
+                self.env["link.tracker"]
+                .with_user(user)
+                .create({"url": f"https://www.example.com/{user.login}"})
             )
             self.assertTrue(link.short_url)
         mailing = self.recurring_mailing(

@@ -23,12 +23,18 @@ class TestStandardRolesTour(HttpCase):
             "sales_team.group_sale_salesman",
         )
         cls.user_salesman = make(
-            cls.env, login="nurture_tour_salesman", groups="sales_team.group_sale_salesman"
+            cls.env,
+            login="nurture_tour_salesman",
+            groups="sales_team.group_sale_salesman",
         )
         cls.user_sales_manager = make(
-            cls.env, login="nurture_tour_sales_manager", groups="sales_team.group_sale_manager"
+            cls.env,
+            login="nurture_tour_sales_manager",
+            groups="sales_team.group_sale_manager",
         )
-        cls.tag = cls.env["crm.tag"].create({"name": "RoleTourTag", "lifetime_days": 30})
+        cls.tag = cls.env["crm.tag"].create(
+            {"name": "RoleTourTag", "lifetime_days": 30}
+        )
         cls.mailing = cls.env["mailing.mailing"].create(
             {
                 "subject": "Lead mailing with link rules",
@@ -44,7 +50,11 @@ class TestStandardRolesTour(HttpCase):
             {"name": "Three-week restock", "enrollment_mode": "none", "send_tz": "UTC"}
         )
         cls.step = cls.env["crm.nurture.step"].create(
-            {"sequence_id": cls.sequence.id, "name": "Back in stock", "trigger": "start"}
+            {
+                "sequence_id": cls.sequence.id,
+                "name": "Back in stock",
+                "trigger": "start",
+            }
         )
 
     def test_mailing_form_as_marketing_users(self):

@@ -20,9 +20,13 @@ class TestTagBackfill(NurtureTagCommon):
                                 WHERE s.lead_id = rel.lead_id AND s.tag_id = rel.tag_id)
             """
         )
-        self.assertEqual(self.env.cr.fetchone()[0], 0, "every tag on a lead has a counter")
+        self.assertEqual(
+            self.env.cr.fetchone()[0], 0, "every tag on a lead has a counter"
+        )
         # The first tagged lead comes from CRM's demo data, loaded before this addon.
-        lead = self.env["crm.lead"].search([("tag_ids", "!=", False)], order="id", limit=1)
+        lead = self.env["crm.lead"].search(
+            [("tag_ids", "!=", False)], order="id", limit=1
+        )
         self.assertTrue(lead.tag_ids, "the demo database has tagged leads")
         for stat in lead.tag_stat_ids:
             self.assertEqual(stat.add_count, 1)
@@ -33,7 +37,14 @@ class TestTagBackfill(NurtureTagCommon):
         """The install hook starts missing counters at the lead's creation and leaves others alone."""
         self.lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
         self.lead.write({"tag_ids": [Command.unlink(self.tag_hot.id)]})
-        self.lead.write({"tag_ids": [Command.link(self.tag_hot.id), Command.link(self.tag_pricing.id)]})
+        self.lead.write(
+            {
+                "tag_ids": [
+                    Command.link(self.tag_hot.id),
+                    Command.link(self.tag_pricing.id),
+                ]
+            }
+        )
         # A tag put on without counting, as before the addon was installed.
         self.env.cr.execute(
             "DELETE FROM crm_lead_tag_count WHERE lead_id = %s AND tag_id = %s",

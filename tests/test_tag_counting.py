@@ -14,11 +14,19 @@ class TestTagCounting(NurtureTagCommon):
         """Creating a lead with tags starts each counter at 1, dated now."""
         with self.mock_now(self.T0):
             lead = self.env["crm.lead"].create(
-                {"name": "New", "tag_ids": [Command.set((self.tag_hot | self.tag_pricing).ids)]}
+                {
+                    "name": "New",
+                    "tag_ids": [Command.set((self.tag_hot | self.tag_pricing).ids)],
+                }
             )
         for tag in self.tag_hot | self.tag_pricing:
             self.assertStat(
-                lead, tag, add_count=1, first_added=self.T0, last_added=self.T0, is_present=True
+                lead,
+                tag,
+                add_count=1,
+                first_added=self.T0,
+                last_added=self.T0,
+                is_present=True,
             )
         self.assertEqual(len(lead.tag_stat_ids), 2)
 
@@ -60,8 +68,12 @@ class TestTagCounting(NurtureTagCommon):
 
     def test_set_and_clear_commands(self):
         """Replacing the tag set counts the new tags and marks the dropped ones."""
-        self.lead.write({"tag_ids": [Command.set((self.tag_hot | self.tag_pricing).ids)]})
-        self.lead.write({"tag_ids": [Command.set((self.tag_pricing | self.tag_restock).ids)]})
+        self.lead.write(
+            {"tag_ids": [Command.set((self.tag_hot | self.tag_pricing).ids)]}
+        )
+        self.lead.write(
+            {"tag_ids": [Command.set((self.tag_pricing | self.tag_restock).ids)]}
+        )
         self.assertStat(self.lead, self.tag_hot, add_count=1, is_present=False)
         self.assertStat(self.lead, self.tag_pricing, add_count=1, is_present=True)
         self.assertStat(self.lead, self.tag_restock, add_count=1, is_present=True)
@@ -75,7 +87,12 @@ class TestTagCounting(NurtureTagCommon):
         a plain list of ids replaces the tags."""
         self.lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
         self.lead.write(
-            {"tag_ids": [Command.unlink(self.tag_hot.id), Command.link(self.tag_pricing.id)]}
+            {
+                "tag_ids": [
+                    Command.unlink(self.tag_hot.id),
+                    Command.link(self.tag_pricing.id),
+                ]
+            }
         )
         self.assertStat(self.lead, self.tag_hot, add_count=1, is_present=False)
         self.assertStat(self.lead, self.tag_pricing, add_count=1, is_present=True)
@@ -86,12 +103,15 @@ class TestTagCounting(NurtureTagCommon):
     def test_removal_writes_no_counter(self):
         """Removing a tag without a lifetime writes no counter: the link table says
         whether the tag is on the lead."""
+
         def removal_queries(lead, **context):
             lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
             self.env.flush_all()
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            lead.with_context(**context).write({"tag_ids": [Command.unlink(self.tag_hot.id)]})
+            lead.with_context(**context).write(
+                {"tag_ids": [Command.unlink(self.tag_hot.id)]}
+            )
             self.env.flush_all()
             return self.env.cr.sql_log_count - before
 
@@ -128,7 +148,10 @@ class TestTagCounting(NurtureTagCommon):
         few = queries_for(leads[:5], self.tag_hot)
         many = queries_for(leads[5:], self.tag_pricing)
         self.assertEqual(few, many)
-        self.assertEqual(len(self.env["crm.lead.tag.stat"].search([("lead_id", "in", leads.ids)])), 50)
+        self.assertEqual(
+            len(self.env["crm.lead.tag.stat"].search([("lead_id", "in", leads.ids)])),
+            50,
+        )
 
     def test_archived_lead_counts(self):
         """Lost (archived) leads count like active ones."""
@@ -171,7 +194,9 @@ class TestTagCounting(NurtureTagCommon):
             }
         )
         res = wizard.execute_import(
-            ["id", "tag_ids"], ["id", "tag_ids"], {"quoting": '"', "separator": ",", "has_headers": True}
+            ["id", "tag_ids"],
+            ["id", "tag_ids"],
+            {"quoting": '"', "separator": ",", "has_headers": True},
         )
         self.assertFalse(res["messages"])
         self.assertStat(imported, self.tag_pricing, add_count=2, is_present=True)
@@ -203,11 +228,20 @@ class TestTagCounting(NurtureTagCommon):
         self.assertEqual(merged, head)
         self.assertFalse(tail.exists())
         self.assertStat(
-            head, self.tag_hot, add_count=3, first_added=self.T0, last_added=t1, is_present=True
+            head,
+            self.tag_hot,
+            add_count=3,
+            first_added=self.T0,
+            last_added=t1,
+            is_present=True,
         )
-        self.assertStat(head, self.tag_restock, add_count=1, is_present=False, last_added=t2)
+        self.assertStat(
+            head, self.tag_restock, add_count=1, is_present=False, last_added=t2
+        )
         self.assertEqual(head.tag_ids, self.tag_hot)
-        self.assertFalse(self.env["crm.lead.tag.stat"].search([("lead_id", "=", tail.id)]))
+        self.assertFalse(
+            self.env["crm.lead.tag.stat"].search([("lead_id", "=", tail.id)])
+        )
 
     def test_merge_brings_tail_tag_to_head(self):
         """A tag only the merged lead carried arrives on the head with its own count."""
@@ -218,7 +252,14 @@ class TestTagCounting(NurtureTagCommon):
 
     def test_unlink_tag_or_lead_removes_stats(self):
         """Deleting a tag or a lead deletes its counters."""
-        self.leads[:2].write({"tag_ids": [Command.link(self.tag_hot.id), Command.link(self.tag_pricing.id)]})
+        self.leads[:2].write(
+            {
+                "tag_ids": [
+                    Command.link(self.tag_hot.id),
+                    Command.link(self.tag_pricing.id),
+                ]
+            }
+        )
         Stat = self.env["crm.lead.tag.stat"]
         self.assertEqual(Stat.search_count([("tag_id", "=", self.tag_hot.id)]), 2)
         self.tag_hot.unlink()
@@ -237,7 +278,9 @@ class TestTagCounting(NurtureTagCommon):
     def test_tag_counts_on_tag(self):
         """A tag shows how many leads carry it now and ever, archived ones included."""
         self.leads.write({"tag_ids": [Command.link(self.tag_hot.id)]})
-        (self.lead | self.lead_lost).write({"tag_ids": [Command.unlink(self.tag_hot.id)]})
+        (self.lead | self.lead_lost).write(
+            {"tag_ids": [Command.unlink(self.tag_hot.id)]}
+        )
         self.assertEqual(self.tag_hot.lead_present_count, 2)
         self.assertEqual(self.tag_hot.lead_ever_count, 4)
         self.assertEqual(self.tag_restock.lead_ever_count, 0)

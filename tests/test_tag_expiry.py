@@ -27,14 +27,30 @@ class TestTagExpiry(NurtureTagCommon):
     def test_expiry_date_from_lifetime(self):
         """A tag with a lifetime expires that many days after it was last added."""
         with self.mock_now(self.T0):
-            self.lead.write({"tag_ids": [Command.link(self.tag_restock.id), Command.link(self.tag_hot.id)]})
-        self.assertStat(self.lead, self.tag_restock, expiry_date=self.T0 + timedelta(days=10))
+            self.lead.write(
+                {
+                    "tag_ids": [
+                        Command.link(self.tag_restock.id),
+                        Command.link(self.tag_hot.id),
+                    ]
+                }
+            )
+        self.assertStat(
+            self.lead, self.tag_restock, expiry_date=self.T0 + timedelta(days=10)
+        )
         self.assertStat(self.lead, self.tag_hot, expiry_date=False)
 
     def test_cron_removes_expired_tag_keeps_counter(self):
         """After its lifetime the tag leaves the lead; the counter stays and shows when it expired."""
         with self.mock_now(self.T0):
-            self.lead.write({"tag_ids": [Command.link(self.tag_restock.id), Command.link(self.tag_hot.id)]})
+            self.lead.write(
+                {
+                    "tag_ids": [
+                        Command.link(self.tag_restock.id),
+                        Command.link(self.tag_hot.id),
+                    ]
+                }
+            )
         self.assertEqual(self._expire_at(self.T0 + timedelta(days=9, hours=23)), 0)
         self.assertIn(self.tag_restock, self.lead.tag_ids)
 
@@ -84,17 +100,30 @@ class TestTagExpiry(NurtureTagCommon):
     def test_batches_and_progress(self):
         """Expiry runs in bounded batches and reports progress after each one."""
         with self.mock_now(self.T0):
-            self.leads.write({"tag_ids": [Command.link(self.tag_restock.id), Command.link(self.tag_pricing.id)]})
+            self.leads.write(
+                {
+                    "tag_ids": [
+                        Command.link(self.tag_restock.id),
+                        Command.link(self.tag_pricing.id),
+                    ]
+                }
+            )
         progress = []
         with patch.object(
             type(self.env["ir.cron"]),
             "_notify_progress",
-            lambda _self, done, remaining, deactivate=False: progress.append((done, remaining)),
+            lambda _self, done, remaining, deactivate=False: progress.append(
+                (done, remaining)
+            ),
         ):
             done = self._expire_at(self.T0 + timedelta(days=31), batch_size=3)
         self.assertEqual(done, 8)
         self.assertEqual(progress, [(3, 5), (6, 2), (8, 0)])
-        self.assertFalse(self.Stat.search([("lead_id", "in", self.leads.ids), ("is_present", "=", True)]))
+        self.assertFalse(
+            self.Stat.search(
+                [("lead_id", "in", self.leads.ids), ("is_present", "=", True)]
+            )
+        )
         self.assertFalse(self.leads.with_context(active_test=False).tag_ids)
 
     def test_rerun_after_crash_finishes_once(self):
@@ -121,13 +150,17 @@ class TestTagExpiry(NurtureTagCommon):
             except RuntimeError:
                 pass
         self.assertEqual(calls, [2, 2])
-        self.assertEqual(len(self.leads.with_context(active_test=False).filtered("tag_ids")), 2)
+        self.assertEqual(
+            len(self.leads.with_context(active_test=False).filtered("tag_ids")), 2
+        )
         self.assertEqual(self._expire_at(when + timedelta(hours=1), batch_size=2), 2)
         self.assertEqual(self._expire_at(when + timedelta(hours=2), batch_size=2), 0)
         stats = self.Stat.search([("tag_id", "=", self.tag_restock.id)])
         self.assertEqual(stats.mapped("add_count"), [1, 1, 1, 1])
         self.assertFalse(stats.filtered("is_present"))
-        self.assertEqual(set(stats.mapped("date_expired")), {self.T0 + timedelta(days=10)})
+        self.assertEqual(
+            set(stats.mapped("date_expired")), {self.T0 + timedelta(days=10)}
+        )
 
     def test_counter_without_tag_is_settled(self):
         """A due counter whose tag is already gone from the lead is settled, not retried forever."""
@@ -145,12 +178,18 @@ class TestTagExpiry(NurtureTagCommon):
     def test_lifetime_change_redates_expiry(self):
         """Changing a tag's lifetime re-dates the expiry of the leads carrying it."""
         with self.mock_now(self.T0):
-            (self.lead | self.lead_lost).write({"tag_ids": [Command.link(self.tag_hot.id)]})
+            (self.lead | self.lead_lost).write(
+                {"tag_ids": [Command.link(self.tag_hot.id)]}
+            )
         self.lead_2.write({"tag_ids": [Command.link(self.tag_hot.id)]})
         self.lead_2.write({"tag_ids": [Command.unlink(self.tag_hot.id)]})
         self.tag_hot.lifetime_days = 5
-        self.assertStat(self.lead, self.tag_hot, expiry_date=self.T0 + timedelta(days=5))
-        self.assertStat(self.lead_lost, self.tag_hot, expiry_date=self.T0 + timedelta(days=5))
+        self.assertStat(
+            self.lead, self.tag_hot, expiry_date=self.T0 + timedelta(days=5)
+        )
+        self.assertStat(
+            self.lead_lost, self.tag_hot, expiry_date=self.T0 + timedelta(days=5)
+        )
         self.assertStat(self.lead_2, self.tag_hot, expiry_date=False)
         self.tag_hot.lifetime_days = 0
         self.assertStat(self.lead, self.tag_hot, expiry_date=False)
@@ -160,14 +199,22 @@ class TestTagExpiry(NurtureTagCommon):
         brings it back, and what expired before keeps its date."""
         with self.mock_now(self.T0):
             self.lead.write({"tag_ids": [Command.link(self.tag_restock.id)]})  # 10 days
-            self.lead_2.write({"tag_ids": [Command.link(self.tag_pricing.id)]})  # 30 days
+            self.lead_2.write(
+                {"tag_ids": [Command.link(self.tag_pricing.id)]}
+            )  # 30 days
         self.assertEqual(self._expire_at(self.T0 + timedelta(days=11)), 1)
         self.tag_pricing.lifetime_days = 5  # due on day 5: behind the job
-        self.assertStat(self.lead_2, self.tag_pricing, expiry_date=self.T0 + timedelta(days=5))
+        self.assertStat(
+            self.lead_2, self.tag_pricing, expiry_date=self.T0 + timedelta(days=5)
+        )
         self.assertEqual(self._expire_at(self.T0 + timedelta(days=12)), 1)
         self.assertFalse(self.lead_2.tag_ids)
-        self.assertStat(self.lead_2, self.tag_pricing, date_expired=self.T0 + timedelta(days=5))
-        self.assertStat(self.lead, self.tag_restock, date_expired=self.T0 + timedelta(days=10))
+        self.assertStat(
+            self.lead_2, self.tag_pricing, date_expired=self.T0 + timedelta(days=5)
+        )
+        self.assertStat(
+            self.lead, self.tag_restock, date_expired=self.T0 + timedelta(days=10)
+        )
 
     def test_removed_by_hand_is_not_expired(self):
         """A tag removed by hand before its lifetime ended never shows as expired."""
@@ -177,7 +224,11 @@ class TestTagExpiry(NurtureTagCommon):
             self.lead.write({"tag_ids": [Command.unlink(self.tag_restock.id)]})
         self.assertEqual(self._expire_at(self.T0 + timedelta(days=20)), 0)
         self.assertStat(
-            self.lead, self.tag_restock, is_present=False, expiry_date=False, date_expired=False
+            self.lead,
+            self.tag_restock,
+            is_present=False,
+            expiry_date=False,
+            date_expired=False,
         )
 
     def test_lifetime_change_triggers_cron(self):
@@ -197,4 +248,6 @@ class TestTagExpiry(NurtureTagCommon):
         self.assertIn("cannot be negative", str(refused.exception))
         self.assertEqual(self.tag_restock.lifetime_days, 10)
         with self.assertRaises(ValidationError):
-            self.env["crm.tag"].create({"name": "Nurture Negative", "lifetime_days": -1})
+            self.env["crm.tag"].create(
+                {"name": "Nurture Negative", "lifetime_days": -1}
+            )

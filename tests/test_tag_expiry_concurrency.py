@@ -21,7 +21,9 @@ class TestTagExpiryConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             with patch.object(cr, "now", lambda: self.T0):
-                tag = env["crm.tag"].create({"name": "Nurture Concurrent", "lifetime_days": 1})
+                tag = env["crm.tag"].create(
+                    {"name": "Nurture Concurrent", "lifetime_days": 1}
+                )
                 leads = env["crm.lead"].create(
                     [
                         {"name": f"Concurrent {i}", "tag_ids": [Command.link(tag.id)]}
@@ -83,7 +85,9 @@ class TestTagExpiryConcurrency(TransactionCase):
                 [self.tag_id],
             )
             self.assertEqual(cr.fetchone(), (6, 6, False, 6))
-            cr.execute("SELECT COUNT(*) FROM crm_tag_rel WHERE tag_id = %s", [self.tag_id])
+            cr.execute(
+                "SELECT COUNT(*) FROM crm_tag_rel WHERE tag_id = %s", [self.tag_id]
+            )
             self.assertEqual(cr.fetchone()[0], 0)
 
     def test_run_on_a_stale_snapshot(self):

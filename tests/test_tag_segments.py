@@ -45,7 +45,9 @@ class TestTagSegments(NurtureTagCommon):
         stat_domain = [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 4)]
         self.assertEqual(self.search_leads(stat_domain), self.lead)
         self.assertEqual(
-            self.search_leads([("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 5)]),
+            self.search_leads(
+                [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 5)]
+            ),
             self.env["crm.lead"],
         )
 
@@ -60,18 +62,26 @@ class TestTagSegments(NurtureTagCommon):
     def test_expired(self):
         """'Tag X expired' finds leads whose tag was removed by its lifetime, not by hand."""
         self.assertEqual(
-            self.search_leads([("tag_id", "=", self.tag_restock.id), ("date_expired", "!=", False)]),
+            self.search_leads(
+                [("tag_id", "=", self.tag_restock.id), ("date_expired", "!=", False)]
+            ),
             self.lead_3,
         )
         self.assertEqual(
-            self.search_leads([("tag_id", "=", self.tag_hot.id), ("date_expired", "!=", False)]),
+            self.search_leads(
+                [("tag_id", "=", self.tag_hot.id), ("date_expired", "!=", False)]
+            ),
             self.env["crm.lead"],
         )
 
     def test_mailing_domain_uses_counters(self):
         """A lead mailing whose recipients are 'tag added at least twice' reaches those leads."""
         domain = [
-            ("tag_stat_ids", "any", [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 2)]),
+            (
+                "tag_stat_ids",
+                "any",
+                [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 2)],
+            ),
             ("active", "in", [True, False]),
         ]
         mailing = self.env["mailing.mailing"].create(
@@ -82,13 +92,16 @@ class TestTagSegments(NurtureTagCommon):
                 "mailing_domain": repr(domain),
             }
         )
-        self.assertEqual(set(mailing._get_recipients()), set((self.lead | self.lead_lost).ids))
+        self.assertEqual(
+            set(mailing._get_recipients()), set((self.lead | self.lead_lost).ids)
+        )
         self.assertEqual(mailing.total, 2)
 
     def test_search_view_filters(self):
         """The CRM search fields for tag history find leads by tag name."""
         self.assertEqual(
-            self.search_leads([("tag_id", "ilike", "Nurture Hot"), ("add_count", ">", 1)]),
+            self.search_leads(
+                [("tag_id", "ilike", "Nurture Hot"), ("add_count", ">", 1)]
+            ),
             self.lead | self.lead_lost,
         )
-

@@ -27,8 +27,15 @@ class TestTagStatAccess(NurtureTagCommon):
         self.assertEqual(stats.lead_id, self.lead)
         self.assertEqual(stats.add_count, 1)
         self.assertEqual(self.lead.with_env(self.env).tag_stat_ids.tag_id, self.tag_hot)
-        other = self.env["crm.lead.tag.stat"].sudo().search([("lead_id", "=", self.lead_other.id)])
-        with mute_logger("odoo.addons.base.models.ir_rule"), self.assertRaises(AccessError):
+        other = (
+            self.env["crm.lead.tag.stat"]
+            .sudo()
+            .search([("lead_id", "=", self.lead_other.id)])
+        )
+        with (
+            mute_logger("odoo.addons.base.models.ir_rule"),
+            self.assertRaises(AccessError),
+        ):
             other.with_env(self.env).read(["add_count"])
 
     @users("nurture_salesman", "nurture_marketing", "nurture_sales_manager")
@@ -52,7 +59,13 @@ class TestTagStatAccess(NurtureTagCommon):
         stats = self.env["crm.lead.tag.stat"].search([("tag_id", "=", self.tag_hot.id)])
         self.assertEqual(stats.lead_id, self.lead | self.lead_other)
         leads = self.env["crm.lead"].search(
-            [("tag_stat_ids", "any", [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 1)])]
+            [
+                (
+                    "tag_stat_ids",
+                    "any",
+                    [("tag_id", "=", self.tag_hot.id), ("add_count", ">=", 1)],
+                )
+            ]
         )
         self.assertEqual(leads, self.lead | self.lead_other)
 
@@ -76,7 +89,11 @@ class TestTagStatAccess(NurtureTagCommon):
             company_ids=[Command.set(self.env.company.ids)],
         )
         lead_b = self.env["crm.lead"].create(
-            {"name": "Company B lead", "company_id": company_b.id, "tag_ids": [Command.link(self.tag_hot.id)]}
+            {
+                "name": "Company B lead",
+                "company_id": company_b.id,
+                "tag_ids": [Command.link(self.tag_hot.id)],
+            }
         )
         Stat = self.env["crm.lead.tag.stat"].with_user(user_b_only)
         visible = Stat.search([("tag_id", "=", self.tag_hot.id)])

@@ -27,7 +27,9 @@ class TestWhereThingsAreTour(HttpCase):
         step = cls.env["crm.nurture.step"].create(
             {"sequence_id": cls.sequence.id, "name": "Hello", "trigger": "start"}
         )
-        step.mailing_id.write({"subject": "Where Tour Step Email", "user_id": cls.manager.id})
+        step.mailing_id.write(
+            {"subject": "Where Tour Step Email", "user_id": cls.manager.id}
+        )
         Mailing = cls.env["mailing.mailing"]
         lead_model = cls.env["ir.model"]._get_id("crm.lead")
         cls.campaign = Mailing.create(

@@ -21,14 +21,22 @@ def draw():
     pen = ImageDraw.Draw(image)
     pen.rounded_rectangle((0, 0, SIZE - 1, SIZE - 1), radius=96, fill=PURPLE)
     # A soft diagonal shade, as Odoo's icons have.
-    pen.polygon([(SIZE, SIZE * 0.35), (SIZE, SIZE), (SIZE * 0.35, SIZE)], fill=PURPLE_DARK)
-    pen.rounded_rectangle((0, 0, SIZE - 1, SIZE - 1), radius=96, outline=PURPLE, width=2)
+    pen.polygon(
+        [(SIZE, SIZE * 0.35), (SIZE, SIZE), (SIZE * 0.35, SIZE)], fill=PURPLE_DARK
+    )
+    pen.rounded_rectangle(
+        (0, 0, SIZE - 1, SIZE - 1), radius=96, outline=PURPLE, width=2
+    )
     # Envelope.
     left, top, right, bottom = 64, 196, 304, 364
     pen.rounded_rectangle((left, top, right, bottom), radius=18, fill=WHITE)
     middle = (left + right) // 2
-    pen.line([(left + 14, top + 16), (middle, top + 96), (right - 14, top + 16)],
-             fill=PURPLE, width=16, joint="curve")
+    pen.line(
+        [(left + 14, top + 16), (middle, top + 96), (right - 14, top + 16)],
+        fill=PURPLE,
+        width=16,
+        joint="curve",
+    )
     # Sprout growing from the envelope's corner: a stem and two leaves.
     pen.line([(384, 364), (384, 214)], fill=GREEN, width=20)
     pen.ellipse((384, 146, 468, 214), fill=GREEN)

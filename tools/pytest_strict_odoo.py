@@ -51,7 +51,9 @@ def pytest_runtest_makereport(item, call):
     if report.skipped:
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
         report.outcome = "failed"
-        report.longrepr = f"test skipped, which this project treats as a failure: {reason}"
+        report.longrepr = (
+            f"test skipped, which this project treats as a failure: {reason}"
+        )
 
 
 def pytest_configure(config):
@@ -102,7 +104,9 @@ def _odoo_test_id(item):
     """``module/tests/file.py::Class::test`` for a test of an Odoo module, else None."""
     checkout = os.environ.get("ODOO_ADDON_DIR")
     path = Path(str(item.path)).resolve()
-    if checkout and (path == Path(checkout).resolve() or Path(checkout).resolve() in path.parents):
+    if checkout and (
+        path == Path(checkout).resolve() or Path(checkout).resolve() in path.parents
+    ):
         return None
     if path.parent.name != "tests":
         return None
@@ -134,7 +138,8 @@ def pytest_collection_modifyitems(session, config, items):
     unknown = set(differences) - {_odoo_test_id(item) for item in items}
     if unknown and _odoo_counts["odoo"]:
         raise pytest.UsageError(
-            "listed as deliberate differences but not found: " + ", ".join(sorted(unknown))
+            "listed as deliberate differences but not found: "
+            + ", ".join(sorted(unknown))
         )
     if left_out:
         config.hook.pytest_deselected(items=left_out)

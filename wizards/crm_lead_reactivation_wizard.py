@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-
 from odoo.tools import LazyTranslate
 
 from ..relative_domain import DomainEvaluationError, eval_domain
@@ -123,7 +122,9 @@ class CrmLeadReactivationWizard(models.TransientModel):
         for wizard in self:
             wizard.subject = wizard._suggest_subject()
 
-    @api.depends("lost_reason_ids", "period_type", "period_days", "date_from", "date_to")
+    @api.depends(
+        "lost_reason_ids", "period_type", "period_days", "date_from", "date_to"
+    )
     def _compute_filter_name(self):
         for wizard in self:
             wizard.filter_name = wizard._suggest_filter_name()
@@ -240,7 +241,10 @@ class CrmLeadReactivationWizard(models.TransientModel):
             return 0
         without_stages = self.with_context(reactivation_keep_stages=True)
         text = without_stages._get_mailing_domain_text()
-        return self.env["crm.lead"].search_count(eval_domain(self.env, text)) - self.lead_count
+        return (
+            self.env["crm.lead"].search_count(eval_domain(self.env, text))
+            - self.lead_count
+        )
 
     def _get_domain(self):
         try:
@@ -272,7 +276,9 @@ class CrmLeadReactivationWizard(models.TransientModel):
             period = self.env._("last %(days)s days", days=self.period_days)
         else:
             period = " - ".join(
-                fields.Date.to_string(day) for day in (self.date_from, self.date_to) if day
+                fields.Date.to_string(day)
+                for day in (self.date_from, self.date_to)
+                if day
             )
         return self.env._(
             "Lost leads - %(reasons)s (%(period)s)", reasons=reasons, period=period

@@ -30,8 +30,13 @@ class CrmNurtureEnrollWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "crm.lead" and "lead_ids" in fields_list:
-            res["lead_ids"] = [fields.Command.set(self.env.context.get("active_ids", []))]
+        if (
+            self.env.context.get("active_model") == "crm.lead"
+            and "lead_ids" in fields_list
+        ):
+            res["lead_ids"] = [
+                fields.Command.set(self.env.context.get("active_ids", []))
+            ]
         return res
 
     def action_enroll(self):

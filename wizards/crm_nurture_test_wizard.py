@@ -48,7 +48,9 @@ class CrmNurtureTestWizard(models.TransientModel):
         self.env["crm.nurture.participant"]._check_test_access()
         email = email_normalize(self.email)
         if not email:
-            raise UserError(self.env._("%(email)s is not an email address.", email=self.email))
+            raise UserError(
+                self.env._("%(email)s is not an email address.", email=self.email)
+            )
         sequence = self.sequence_id.sudo()
         if not sequence.step_ids.filtered(lambda step: not step.parent_id):
             raise UserError(self.env._("Add a first step before testing the sequence."))

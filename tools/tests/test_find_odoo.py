@@ -19,7 +19,15 @@ def make_repository(path, version="(18, 0, 0, FINAL, 0, '')", branch="18.0"):
     (path / "odoo" / "release.py").write_text(f"version_info = {version}\n")
     (path / "odoo" / "addons" / "base" / "__init__.py").write_text("")
     (path / "odoo-bin").write_text("#!/usr/bin/env python3\n")
-    git = ["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    git = [
+        "git",
+        "-C",
+        str(path),
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+    ]
     subprocess.run([*git, "init", "-q", "-b", branch], check=True)
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "odoo"], check=True)
@@ -70,7 +78,9 @@ class TestFindOdoo(unittest.TestCase):
         self.assertFalse(self.cache.with_name("odoo-18.0.partial").exists())
 
     def test_refuses_another_version(self):
-        origin = make_repository(self.tmp / "origin", version="(17, 0, 0, FINAL, 0, '')")
+        origin = make_repository(
+            self.tmp / "origin", version="(17, 0, 0, FINAL, 0, '')"
+        )
         result = self.find_odoo(origin.as_uri())
         self.assertEqual(result.returncode, 2)
         self.assertIn("is not Odoo 18.0", result.stderr)

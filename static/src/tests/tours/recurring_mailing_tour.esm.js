@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_recurring_mail
         {
             content: "weeks",
             trigger: ".o_field_widget[name='recurrence_unit'] select",
-            run: "select \"weeks\"",
+            run: 'select "weeks"',
         },
         {
             content: "Never mail the customers list",
@@ -41,7 +41,8 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_recurring_mail
         },
         {
             content: "Start the recurrence",
-            trigger: ".o_form_saved button[name='action_launch']:contains('Start Recurring')",
+            trigger:
+                ".o_form_saved button[name='action_launch']:contains('Start Recurring')",
             run: "click",
         },
         {

@@ -5,10 +5,10 @@
 // The read-only picture of a nurture sequence's flow on its form: each step is a
 // box under the step it follows, below a label with its trigger and delay, and
 // shows its live numbers; a number opens the participants behind it.
-import { Component } from "@odoo/owl";
-import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
-import { standardFieldProps } from "@web/views/fields/standard_field_props";
+import {Component} from "@odoo/owl";
+import {registry} from "@web/core/registry";
+import {useService} from "@web/core/utils/hooks";
+import {standardFieldProps} from "@web/views/fields/standard_field_props";
 
 const ACTION_ICONS = {
     email: "fa-envelope",
@@ -42,15 +42,17 @@ export class NurtureFlowBox extends Component {
         if (this.props.box.action === "email") {
             return this.props.metrics;
         }
-        return this.props.metrics.filter((metric) => PLAIN_METRICS.includes(metric.name));
+        return this.props.metrics.filter((metric) =>
+            PLAIN_METRICS.includes(metric.name)
+        );
     }
 }
-NurtureFlowBox.components = { NurtureFlowBox };
+NurtureFlowBox.components = {NurtureFlowBox};
 
 export class NurtureFlowField extends Component {
     static template = "mass_mailing_crm_nurture.NurtureFlowField";
-    static components = { NurtureFlowBox };
-    static props = { ...standardFieldProps };
+    static components = {NurtureFlowBox};
+    static props = {...standardFieldProps};
 
     setup() {
         this.action = useService("action");
@@ -58,7 +60,7 @@ export class NurtureFlowField extends Component {
     }
 
     get flow() {
-        return this.props.record.data[this.props.name] || { steps: [], metrics: [] };
+        return this.props.record.data[this.props.name] || {steps: [], metrics: []};
     }
 
     get childrenOf() {
@@ -82,10 +84,11 @@ export class NurtureFlowField extends Component {
         if (this.props.record.isDirty) {
             await this.props.record.save();
         }
-        const action = await this.orm.call("crm.nurture.step", "action_view_participants", [
-            [box.id],
-            metric,
-        ]);
+        const action = await this.orm.call(
+            "crm.nurture.step",
+            "action_view_participants",
+            [[box.id], metric]
+        );
         await this.action.doAction(action);
     }
 }

@@ -21,7 +21,8 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_nurture_cockpi
         },
         {
             content: "The clicked branch is labelled with its trigger and delay",
-            trigger: ".o_nurture_flow_when.o_nurture_flow_branch_positive:contains('Email clicked, within 7 days')",
+            trigger:
+                ".o_nurture_flow_when.o_nurture_flow_branch_positive:contains('Email clicked, within 7 days')",
         },
         {
             content: "Open the participants who clicked week 1",
@@ -30,11 +31,13 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_nurture_cockpi
         },
         {
             content: "They are listed",
-            trigger: ".o_breadcrumb:contains('Clicked') .o_list_view, .o_action:has(.o_breadcrumb:contains('Clicked')) .o_data_row",
+            trigger:
+                ".o_breadcrumb:contains('Clicked') .o_list_view, .o_action:has(.o_breadcrumb:contains('Clicked')) .o_data_row",
         },
         {
             content: "Back to the sequence",
-            trigger: ".o_breadcrumb .breadcrumb-item a:contains('Limited edition restock')",
+            trigger:
+                ".o_breadcrumb .breadcrumb-item a:contains('Limited edition restock')",
             run: "click",
         },
         {
@@ -44,7 +47,8 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_nurture_cockpi
         },
         {
             content: "Participants with their email and current step",
-            trigger: ".o_field_widget[name='participant_ids'] .o_data_row:contains('@'):contains('Week')",
+            trigger:
+                ".o_field_widget[name='participant_ids'] .o_data_row:contains('@'):contains('Week')",
         },
         {
             content: "Start a test run",
@@ -68,7 +72,8 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_nurture_cockpi
         },
         {
             content: "Week 1 is done",
-            trigger: ".o_field_widget[name='trace_ids'] .o_data_row:contains('Week 1: back in stock'):contains('Done')",
+            trigger:
+                ".o_field_widget[name='trace_ids'] .o_data_row:contains('Week 1: back in stock'):contains('Done')",
         },
         {
             content: "Simulate a click on its link",
@@ -77,11 +82,13 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_nurture_cockpi
         },
         {
             content: "The clicked branch ran at once",
-            trigger: ".o_field_widget[name='trace_ids'] .o_data_row:contains('Week 2: you still have time'):contains('Done')",
+            trigger:
+                ".o_field_widget[name='trace_ids'] .o_data_row:contains('Week 2: you still have time'):contains('Done')",
         },
         {
             content: "The ignored branch is not taken",
-            trigger: ".o_field_widget[name='trace_ids'] .o_data_row:contains('Week 2: stock is almost gone'):contains('Cancelled')",
+            trigger:
+                ".o_field_widget[name='trace_ids'] .o_data_row:contains('Week 2: stock is almost gone'):contains('Cancelled')",
         },
         {
             content: "End the test",

@@ -35,7 +35,8 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_failures_in_fl
         },
         {
             content: "The participants behind it, with the reason of their last email",
-            trigger: ".o_list_view .o_data_row td[name='last_email_failure_type']:not(:empty)",
+            trigger:
+                ".o_list_view .o_data_row td[name='last_email_failure_type']:not(:empty)",
         },
     ],
 });
@@ -58,7 +59,8 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_success_at_onc
         },
         {
             content: "The participation succeeded at once",
-            trigger: ".o_list_view .o_data_row:contains('Day Tour Sequence'):contains('Succeeded')",
+            trigger:
+                ".o_list_view .o_data_row:contains('Day Tour Sequence'):contains('Succeeded')",
         },
     ],
 });

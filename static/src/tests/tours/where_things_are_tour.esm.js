@@ -59,11 +59,14 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_one_off_status
     ],
 });
 
-registry.category("web_tour.tours").add("mass_mailing_crm_nurture_recurring_statusbar", {
-    steps: () => [
-        {
-            content: "A recurring mailing's status bar has Recurring",
-            trigger: ".o_form_view .o_statusbar_status:visible:contains('Recurring')",
-        },
-    ],
-});
+registry
+    .category("web_tour.tours")
+    .add("mass_mailing_crm_nurture_recurring_statusbar", {
+        steps: () => [
+            {
+                content: "A recurring mailing's status bar has Recurring",
+                trigger:
+                    ".o_form_view .o_statusbar_status:visible:contains('Recurring')",
+            },
+        ],
+    });
