@@ -102,9 +102,11 @@ class CrmLead(models.Model):
                -- Delivered: sent, then maybe opened or replied to.
                AND trace.trace_status IN ('sent', 'open', 'reply')
                AND (lost.lost_date IS NULL
-                    OR COALESCE(trace.sent_datetime, trace.create_date) >= lost.lost_date)
+                    OR COALESCE(trace.sent_datetime, trace.create_date)
+                       >= lost.lost_date)
              ORDER BY trace.res_id,
-                      COALESCE(trace.sent_datetime, trace.create_date) DESC, trace.id DESC
+                      COALESCE(trace.sent_datetime, trace.create_date) DESC,
+                      trace.id DESC
             """,
             {
                 "lead_ids": list(lost_since),

@@ -83,7 +83,8 @@ class CrmLeadTagStat(models.Model):
                            AS expiry_date,
                        -- Gone, and its expiry passed by the expiry job: expired.
                        CASE WHEN rel.lead_id IS NULL
-                             AND (c.expires_on, c.id) <= (mark.expired_until, mark.last_id)
+                             AND (c.expires_on, c.id)
+                                 <= (mark.expired_until, mark.last_id)
                             THEN c.expires_on END AS date_expired
                   FROM crm_lead_tag_count c
                   -- Counters have no foreign keys: only those of existing records.
@@ -410,7 +411,8 @@ class CrmLeadTagStat(models.Model):
             SELECT (SELECT COUNT(*) FROM due), ARRAY(SELECT lead_id FROM removed)
             """,
             [*mark, now, batch_size],
-            log_exceptions=False,  # a conflict with another run is expected, and handled
+            # A conflict with another run is expected, and handled.
+            log_exceptions=False,
         )
         looked_at, lead_ids = self.env.cr.fetchone()
         return looked_at, lead_ids

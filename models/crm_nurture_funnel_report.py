@@ -26,7 +26,8 @@ class CrmNurtureFunnelReport(models.Model):
         string="Steps Reached",
         readonly=True,
         aggregator=None,
-        help="0: enrolled; 1: went through a first step; 2: through the step after it...",
+        help="0: enrolled; 1: went through a first step; 2: through the step after "
+        "it...",
     )
     state = fields.Selection(
         selection=lambda self: self.env["crm.nurture.participant"]

@@ -79,7 +79,6 @@ class CrmNurtureParticipant(models.Model):
         related="last_mailing_trace_id.failure_type", string="Last Email Failure"
     )
     last_email_failure_reason = fields.Text(
-        string="Last Email Failure Reason",
         compute="_compute_last_email_failure_reason",
         compute_sudo=True,
         help="Why the last email did not leave: the mail server's answer, or the "
@@ -214,7 +213,8 @@ class CrmNurtureParticipant(models.Model):
         if sequence.success_converted:
             goals.append(
                 SQL(
-                    "(lead.type = 'opportunity' AND lead.date_conversion >= part.date_enrolled)"
+                    "(lead.type = 'opportunity' AND lead.date_conversion >= "
+                    "part.date_enrolled)"
                 )
             )
         if sequence.success_replied:
@@ -225,7 +225,8 @@ class CrmNurtureParticipant(models.Model):
             goals.append(
                 SQL(
                     """EXISTS (SELECT 1 FROM crm_tag_rel rel
-                                WHERE rel.lead_id = lead.id AND rel.tag_id = ANY(%s))""",
+                                WHERE rel.lead_id = lead.id
+                                  AND rel.tag_id = ANY(%s))""",
                     sequence.success_tag_ids.ids,
                 )
             )
@@ -284,7 +285,8 @@ class CrmNurtureParticipant(models.Model):
             if not sequence._get_success_checks():
                 continue
             among = SQL(
-                "part.sequence_id = %s AND part.state = 'running' AND part.is_test IS NOT TRUE",
+                "part.sequence_id = %s AND part.state = 'running' AND part.is_test IS "
+                "NOT TRUE",
                 sequence.id,
             )
             found = self.sudo().browse(self._query_successes(sequence, among=among))

@@ -122,7 +122,7 @@ class CrmNurtureParticipant(models.Model):
                 )
             first = min(scheduled.mapped("scheduled_date"))
             participant._test_execute(
-                scheduled.filtered(lambda t: t.scheduled_date == first)
+                scheduled.filtered(lambda t, first=first: t.scheduled_date == first)
             )
 
     def _test_simulate(self, event):
@@ -144,7 +144,8 @@ class CrmNurtureParticipant(models.Model):
             now = self.env.cr.now()
             participant._test_execute(
                 participant.trace_ids.filtered(
-                    lambda t: t.state == "scheduled" and t.scheduled_date <= now
+                    lambda t, now=now: t.state == "scheduled"
+                    and t.scheduled_date <= now
                 )
             )
 

@@ -206,7 +206,8 @@ class CrmNurtureSequence(models.Model):
             if not 0 <= sequence.send_hour_from < sequence.send_hour_to <= 24:
                 raise ValidationError(
                     self.env._(
-                        "The send window of %(name)s goes from %(start)s to %(end)s: it "
+                        "The send window of %(name)s goes from %(start)s to %(end)s: "
+                        "it "
                         "must start before it ends, between hours 0 and 24.",
                         name=sequence.name,
                         start=sequence.send_hour_from,

@@ -132,7 +132,8 @@ class CrmNurtureSequence(models.Model):
                 )
             lines.append(
                 self.env._(
-                    "%(sequence)s overlaps %(other)s: %(shared)s leads in common%(rules)s.",
+                    "%(sequence)s overlaps %(other)s: %(shared)s leads in "
+                    "common%(rules)s.",
                     sequence=sequence.name,
                     other=other.name,
                     shared=shared,

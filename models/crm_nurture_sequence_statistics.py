@@ -59,7 +59,6 @@ class CrmNurtureSequence(models.Model):
         string="Won Opportunities", compute="_compute_statistics"
     )
     won_revenue = fields.Monetary(
-        string="Won Revenue",
         compute="_compute_statistics",
         help="Expected revenue of the participants' leads won after joining.",
     )

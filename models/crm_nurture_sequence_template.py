@@ -35,7 +35,8 @@ class CrmNurtureSequence(models.Model):
         if any(self.mapped("is_template")):
             raise UserError(
                 self.env._(
-                    "A template never runs: use it to make a sequence, then start that one."
+                    "A template never runs: use it to make a sequence, then start that "
+                    "one."
                 )
             )
         return super()._start()

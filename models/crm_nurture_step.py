@@ -162,7 +162,8 @@ class CrmNurtureStep(models.Model):
             if not 0 <= step.delay <= maximum:
                 raise ValidationError(
                     self.env._(
-                        "The delay of step %(step)s is %(delay)s %(unit)s: choose from 0 "
+                        "The delay of step %(step)s is %(delay)s %(unit)s: choose from "
+                        "0 "
                         "to %(max)s %(unit)s.",
                         step=step.name,
                         delay=step.delay,

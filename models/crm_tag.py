@@ -17,7 +17,8 @@ class CrmTag(models.Model):
         string="Lifetime (days)",
         default=0,
         help="Days after which the tag is removed from a lead it was put on, at most "
-        "3650 (ten years); 0 means it never expires. The lead's counter for the tag is kept, so "
+        "3650 (ten years); 0 means it never expires. The lead's counter for the tag is "
+        "kept, so "
         "putting the tag back later counts one more.",
     )
     lead_present_count = fields.Integer(

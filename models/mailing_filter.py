@@ -55,7 +55,8 @@ class MailingFilter(models.Model):
                 continue
             data_list.append(
                 {
-                    "xml_id": f"mass_mailing_crm_nurture.mailing_filter_lost_leads_{name}",
+                    "xml_id": "mass_mailing_crm_nurture."
+                    f"mailing_filter_lost_leads_{name}",
                     "noupdate": True,
                     "values": {
                         "name": self.env._(

@@ -67,6 +67,7 @@ class MailingMailing(models.Model):
                 super(MailingMailing, mailing)._compute_total()
             except UserError:
                 mailing.total = 0
+        return None
 
     def _parse_mailing_domain(self):
         self.ensure_one()

@@ -12,10 +12,10 @@ class MailingMailing(models.Model):
     reactivated_lead_count = fields.Integer(
         string="Reactivated",
         compute="_compute_reactivation_results",
-        help="Recipients restored after this mailing reached them while they were lost.",
+        help="Recipients restored after this mailing reached them while they were "
+        "lost.",
     )
     reactivated_revenue = fields.Monetary(
-        string="Reactivated Revenue",
         compute="_compute_reactivation_results",
         currency_field="reactivation_currency_id",
         help="Expected revenue of the reactivated leads.",

@@ -157,7 +157,8 @@ class MailingMailing(models.Model):
             if maximum and not 1 <= mailing.recurrence_interval <= maximum:
                 raise ValidationError(
                     self.env._(
-                        "Mailing %(mailing)s recurs every %(interval)s %(unit)s: choose "
+                        "Mailing %(mailing)s recurs every %(interval)s %(unit)s: "
+                        "choose "
                         "from 1 to %(max)s %(unit)s.",
                         mailing=mailing.subject or mailing.display_name,
                         interval=mailing.recurrence_interval,

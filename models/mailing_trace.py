@@ -21,7 +21,7 @@ class MailingTrace(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # Duplicate-email protection of recurring mailings asks, per batch, which
         # emails a mailing already reached (mailing.mailing._get_seen_list).
         create_index(
@@ -31,6 +31,7 @@ class MailingTrace(models.Model):
             ["mass_mailing_id", "email"],
             where="email IS NOT NULL",
         )
+        return res
 
     nurture_trace_id = fields.Many2one(
         comodel_name="crm.nurture.trace",

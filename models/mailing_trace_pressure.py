@@ -8,7 +8,7 @@ class MailingTrace(models.Model):
     _inherit = "mailing.trace"
 
     def init(self):
-        super().init()
+        res = super().init()
         # Contact pressure counts a batch of leads' recent emails: by lead, then
         # date, leads only (crm.lead.contact_pressure).
         create_index(
@@ -18,3 +18,4 @@ class MailingTrace(models.Model):
             ["res_id", "create_date"],
             where="model = 'crm.lead'",
         )
+        return res

@@ -53,7 +53,8 @@ class NurtureRecurringCommon(MassMailCommon):
             .create(
                 {
                     "subject": "Every day",
-                    "body_html": '<p>Hi <a href="https://www.example.com/shop">shop</a> '
+                    "body_html": "<p>Hi "
+                    '<a href="https://www.example.com/shop">shop</a> '
                     '<a href="https://www.example.com/sale/teapot">teapot</a></p>',
                     "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
                     "recurrence_enabled": True,

@@ -17,7 +17,8 @@ class TestNurtureEngine(NurtureSequenceCommon):
         self.assertEqual(self.process(self.T0), 3)
         for lead in self.leads:
             self.assertEqual(self.steps_done(lead), self.week1)
-        # Ann clicks on day 2: her "clicked" branch runs at once, the other is cancelled.
+        # Ann clicks on day 2: her "clicked" branch runs at once, the other is
+        # cancelled.
         with self.at(self.T0 + self.days(2)):
             self.gateway_mail_trace_click(self.week1.mailing_id, ann, "teapot")
         waiting = self.participant(ann).trace_ids.filtered(

@@ -140,7 +140,10 @@ class TestNurtureReliability(NurtureSequenceCommon):
     def test_one_bad_participant_among_good_ones(self):
         """An email that does not render for one lead only (its data breaks the
         template) holds back that participant, not the others of the step."""
-        self.week1.mailing_id.body_html = "<p>Hello <t t-out=\"1 / (0 if object.partner_name == 'Broken' else 1)\"/></p>"
+        self.week1.mailing_id.body_html = (
+            "<p>Hello <t t-out=\"1 / (0 if object.partner_name == 'Broken' else 1)\"/>"
+            "</p>"
+        )
         self.leads[1].partner_name = "Broken"
         self.start_with(self.leads)
         with mute_logger(TRACE_LOGGER):

@@ -38,7 +38,8 @@ class TestRelativeDomains(NurtureReactivationCommon):
     def test_send_uses_relative_dates(self):
         """A queued mailing with a relative filter mails the matching leads."""
         domain = (
-            f"[{LOST_ANY}, ('id', 'in', {self.fixture_leads.ids}), ('date_closed', '>=', "
+            f"[{LOST_ANY}, ('id', 'in', {self.fixture_leads.ids}), ('date_closed', "
+            f"'>=', "
             "(context_today() - relativedelta(days=15)).strftime('%Y-%m-%d'))]"
         )
         mailing = self.lead_mailing(domain, user_id=self.user_marketing_crm.id)
@@ -147,7 +148,8 @@ class TestRelativeDomains(NurtureReactivationCommon):
     def test_favorite_filter_with_relative_dates(self):
         """Favourite filters accept relative dates and mailings apply them."""
         text = (
-            f"[{LOST_ANY}, ('id', 'in', {self.fixture_leads.ids}), ('date_closed', '>=', "
+            f"[{LOST_ANY}, ('id', 'in', {self.fixture_leads.ids}), ('date_closed', "
+            f"'>=', "
             "(context_today() - relativedelta(days=25)).strftime('%Y-%m-%d'))]"
         )
         mailing_filter = self.env["mailing.filter"].create(

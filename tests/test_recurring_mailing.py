@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged, users
 from odoo.tools import mute_logger
 
@@ -56,7 +56,7 @@ class TestRecurrenceDates(NurtureRecurringCommon):
                     "recurrence_end_date": datetime(2026, 4, 1),
                 }
             )
-        with self.assertRaises(Exception), mute_logger("odoo.sql_db"):
+        with self.assertRaises(ValidationError), mute_logger("odoo.sql_db"):
             mailing.write({"recurrence_interval": 0})
             mailing.flush_recordset()
 
@@ -239,7 +239,7 @@ class TestRecurringRuns(NurtureRecurringCommon):
         def failing_send(mailing, res_ids=None):
             calls.append(res_ids)
             if len(calls) == 2:
-                raise UserError("SMTP went away")
+                raise ConnectionRefusedError("SMTP went away")
             return origin(mailing, res_ids)
 
         with self.at(self.T0):

@@ -136,7 +136,7 @@ class TestStandardRoles(NurtureSequenceCommon):
             mailing.action_schedule()
         # Its steps stay the nurture users' business.
         with self.assertRaises(AccessError):
-            mailing.nurture_step_ids  # noqa: B018
+            mailing.read(["nurture_step_ids"])
 
     def test_lead_mailing_with_link_rules_opens_without_sales_rights(self):
         mailing = self.recurring_mailing(recurrence_enabled=False)

@@ -12,7 +12,8 @@ from .common import NurtureTagCommon
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
 class TestTagBackfill(NurtureTagCommon):
     def test_install_counted_existing_tags(self):
-        """Leads tagged before the install (CRM's demo leads) got a counter of 1 at their creation."""
+        """Leads tagged before the install (CRM's demo leads) got a counter of 1 at
+        their creation."""
         self.env.cr.execute(
             """
             SELECT COUNT(*) FROM crm_tag_rel rel
@@ -34,7 +35,8 @@ class TestTagBackfill(NurtureTagCommon):
             self.assertTrue(stat.is_present)
 
     def test_backfill_hook(self):
-        """The install hook starts missing counters at the lead's creation and leaves others alone."""
+        """The install hook starts missing counters at the lead's creation and leaves
+        others alone."""
         self.lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
         self.lead.write({"tag_ids": [Command.unlink(self.tag_hot.id)]})
         self.lead.write(

@@ -49,7 +49,8 @@ class TestTagCounting(NurtureTagCommon):
         self.assertStat(self.lead, self.tag_hot, add_count=1, last_added=self.T0)
 
     def test_remove_keeps_counter_and_readd_counts(self):
-        """Removing keeps the counter; putting the tag back counts +1 and moves the last date."""
+        """Removing keeps the counter; putting the tag back counts +1 and moves the last
+        date."""
         t1 = self.T0 + timedelta(days=3)
         with self.mock_now(self.T0):
             self.lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
@@ -189,7 +190,9 @@ class TestTagCounting(NurtureTagCommon):
         wizard = self.env["base_import.import"].create(
             {
                 "res_model": "crm.lead",
-                "file": f'id,tag_ids\n{xml_id},"Nurture Hot,Nurture Pricing"\n'.encode(),
+                "file": (
+                    f'id,tag_ids\n{xml_id},"Nurture Hot,Nurture Pricing"\n'.encode()
+                ),
                 "file_type": "text/csv",
             }
         )
@@ -270,7 +273,8 @@ class TestTagCounting(NurtureTagCommon):
 
     @users("nurture_salesman")
     def test_salesman_tagging_is_counted(self):
-        """A salesman tagging their lead is counted although they cannot write counters."""
+        """A salesman tagging their lead is counted although they cannot write
+        counters."""
         lead = self.lead.with_env(self.env)
         lead.write({"tag_ids": [Command.link(self.tag_hot.id)]})
         self.assertStat(lead, self.tag_hot, add_count=1, is_present=True)

@@ -79,7 +79,8 @@ class TestTagExpiryConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             cr.execute(
                 """
-                SELECT COUNT(*), SUM(add_count), BOOL_OR(is_present), COUNT(date_expired)
+                SELECT COUNT(*), SUM(add_count), BOOL_OR(is_present),
+                       COUNT(date_expired)
                   FROM crm_lead_tag_stat WHERE tag_id = %s
                 """,
                 [self.tag_id],

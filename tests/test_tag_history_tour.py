@@ -7,7 +7,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
 class TestTagHistoryTour(HttpCase):
     def test_lead_form_tag_history(self):
-        """A salesman sees a lead's tag history in its form, and a tag added there is counted."""
+        """A salesman sees a lead's tag history in its form, and a tag added there is
+        counted."""
         salesman = new_test_user(
             self.env,
             login="nurture_tour_salesman",

@@ -10,7 +10,8 @@ from .common import NurtureTagCommon, patch_cr_now
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
 class TestTagSegments(NurtureTagCommon):
-    """The segments of the README: domains on ``tag_stat_ids`` in searches and mailings."""
+    """The segments of the README: domains on ``tag_stat_ids`` in searches and
+    mailings."""
 
     @classmethod
     def setUpClass(cls):
@@ -60,7 +61,8 @@ class TestTagSegments(NurtureTagCommon):
         self.assertEqual(self.search_leads(stat_domain), self.lead)
 
     def test_expired(self):
-        """'Tag X expired' finds leads whose tag was removed by its lifetime, not by hand."""
+        """'Tag X expired' finds leads whose tag was removed by its lifetime, not by
+        hand."""
         self.assertEqual(
             self.search_leads(
                 [("tag_id", "=", self.tag_restock.id), ("date_expired", "!=", False)]
@@ -75,7 +77,8 @@ class TestTagSegments(NurtureTagCommon):
         )
 
     def test_mailing_domain_uses_counters(self):
-        """A lead mailing whose recipients are 'tag added at least twice' reaches those leads."""
+        """A lead mailing whose recipients are 'tag added at least twice' reaches those
+        leads."""
         domain = [
             (
                 "tag_stat_ids",

@@ -53,4 +53,5 @@ def draw():
 if __name__ == "__main__":
     target = Path(__file__).resolve().parent.parent / "static/description/icon.png"
     draw().save(target, optimize=True)
-    print(target)
+    # A command-line tool: it says what it wrote.
+    print(target)  # pylint: disable=print-used

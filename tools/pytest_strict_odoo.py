@@ -166,6 +166,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         f"{_odoo_counts['odoo']} run, {len(_odoo_failed)} failed; "
         f"{_odoo_counts['difference']} left out as deliberate differences "
         f"(tools/odoo_test_differences.txt), "
-        f"{_odoo_counts['not_standard']} left out as Odoo's runner does (not tagged standard)"
+        f"{_odoo_counts['not_standard']} left out as Odoo's runner does (not tagged "
+        f"standard)"
     )
     write(f"The addon's own tests: {_odoo_counts['addon']} collected")

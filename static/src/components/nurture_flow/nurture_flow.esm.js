@@ -1,4 +1,3 @@
-/** @odoo-module **/
 // Copyright 2026 mass_mailing_crm_nurture contributors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 //
@@ -7,8 +6,8 @@
 // shows its live numbers; a number opens the participants behind it.
 import {Component} from "@odoo/owl";
 import {registry} from "@web/core/registry";
-import {useService} from "@web/core/utils/hooks";
 import {standardFieldProps} from "@web/views/fields/standard_field_props";
+import {useService} from "@web/core/utils/hooks";
 
 const ACTION_ICONS = {
     email: "fa-envelope",
