@@ -36,6 +36,7 @@ def make_repository(path, version="(18, 0, 0, FINAL, 0, '')", branch="18.0"):
 
 class TestFindOdoo(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.tmp = Path(tempfile.mkdtemp())
         self.home = self.tmp / "home"
         self.home.mkdir()
