@@ -1,14 +1,23 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import file_open
 
 from ..retry import CONCURRENCY_ERRORS
 
 NURTURE_KEY = "nurture_trace_by_lead"
+# Context keys: asking Odoo's send for its composer; the lead a test renders for.
+CAPTURE_COMPOSER_KEY = "nurture_capture_composer"
+TEST_RECORD_KEY = "nurture_test_record_id"
+
+
+class ComposerCaptured(Exception):
+    """Stops Odoo's send as it creates its composer, carrying what it would use."""
+
+    def __init__(self, context, values):
+        super().__init__()
+        self.context = context
+        self.values = values
 
 
 class MailingMailing(models.Model):
@@ -74,27 +83,52 @@ class MailingMailing(models.Model):
         """Send this step's email to the leads ``res_ids``, inside the caller's
         transaction.
 
-        The same composer as ``_action_send_mail`` (blacklist, opt-out, invalid
-        emails, traces, link tracking), without its commits: the nurture engine
-        marks the step done, queues the emails and schedules the next steps in one
+        The composer of Odoo's own send (blacklist, opt-out, invalid emails,
+        traces, link tracking), without its commits: the nurture engine marks the
+        step done, queues the emails and schedules the next steps in one
         transaction, so that a crash never sends a step twice nor loses one.
         """
         self.ensure_one()
-        mailing = self._with_responsible_context()
+        context, values = self._get_nurture_composer_values(res_ids)
         composer = (
             self.env["mail.compose.message"]
-            .with_context(
-                active_ids=res_ids,
-                default_composition_mode="mass_mail",
-                **mailing._get_mass_mailing_context(),
+            .with_context(context)
+            .create(
+                dict(
+                    values,
+                    # Queued, never sent from inside the step's transaction: an
+                    # email sent by SMTP cannot be taken back if that transaction
+                    # is rolled back.
+                    force_send=False,
+                )
             )
-            .create(mailing._prepare_nurture_composer_values())
         )
         composer._action_send_mail(auto_commit=False)
         self._mark_nurture_sent()
         # Out in a moment, once the caller commits, without waiting for the
         # hourly mail queue.
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+
+    def _get_nurture_composer_values(self, res_ids):
+        """The context and values of the composer that Odoo's own send
+        (``_action_send_mail``) makes for this mailing and ``res_ids``.
+
+        Asked of Odoo's method rather than repeated here, so that its fixes (and
+        other addons' extensions) apply; it is stopped as it creates the composer
+        (see ``mail.compose.message.create``), before it sends, marks the mailing
+        sent or commits, which a step's batch must not do.
+        """
+        try:
+            self.with_context(**{CAPTURE_COMPOSER_KEY: True})._action_send_mail(res_ids)
+        except ComposerCaptured as captured:
+            context = dict(captured.context)
+            context.pop(CAPTURE_COMPOSER_KEY)
+            return context, captured.values
+        raise UserError(  # an extension of the send that made no composer
+            self.env._(
+                "The email %(mailing)s could not be composed.", mailing=self.subject
+            )
+        )
 
     def _mark_nurture_sent(self):
         """Show the step's email as sent, from its first send on.
@@ -125,71 +159,24 @@ class MailingMailing(models.Model):
 
     def _nurture_send_test(self, lead, email_to):
         """Send this step's email, rendered for ``lead``, to the test address
-        ``email_to`` only: no mailing trace, so the mailing's statistics stay
-        those of real participants (as Odoo's own "Test" of a mailing)."""
+        ``email_to`` only, with Odoo's own test send: no mailing trace, so the
+        mailing's statistics stay those of real participants; the outcome is
+        logged on the mailing. Odoo renders a test for the first record it finds;
+        here, for the test's lead (see ``_render_field``)."""
         self.ensure_one()
-        body = self._render_field("body_html", lead.ids, compute_lang=False)[lead.id]
-        preview = self._render_field("preview", lead.ids, compute_lang=False)[lead.id]
-        subject = self._render_field("subject", lead.ids, compute_lang=False)[lead.id]
-        full_body = self.env["mail.render.mixin"]._replace_local_links(
-            self._prepend_preview(Markup(body), preview)
+        wizard = self.env["mailing.mailing.test"].create(
+            {"mass_mailing_id": self.id, "email_to": email_to}
         )
-        with file_open(
-            "mass_mailing/static/src/scss/mass_mailing_mail.scss", "r"
-        ) as fd:
-            styles = fd.read()
-        self.env["mail.mail"].sudo().create(
-            {
-                "email_from": self.email_from,
-                "reply_to": self.reply_to,
-                "email_to": email_to,
-                "subject": self.env._("[TEST] %(subject)s", subject=subject),
-                "body_html": self.env["ir.qweb"]._render(
-                    "mass_mailing.mass_mailing_mail_layout",
-                    {
-                        "body": full_body,
-                        "mailing_style": Markup(f"<style>{styles}</style>"),
-                    },
-                    minimal_qcontext=True,
-                ),
-                "is_notification": True,
-                "mailing_id": self.id,
-                "attachment_ids": [
-                    (4, attachment.id) for attachment in self.attachment_ids
-                ],
-                "mail_server_id": self.mail_server_id.id,
-                "auto_delete": True,
-            }
-        )
-        # Out in a moment, without waiting for the hourly mail queue.
-        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        wizard.with_context(**{TEST_RECORD_KEY: lead.id}).send_mail_test()
 
-    def _prepare_nurture_composer_values(self):
-        # As mailing.mailing._action_send_mail.
-        values = {
-            "auto_delete": not self.keep_archives,
-            "auto_delete_keep_log": self.reply_to_mode == "update",
-            "author_id": self.env.user.partner_id.id,
-            "attachment_ids": [
-                (4, attachment.id) for attachment in self.attachment_ids
-            ],
-            "body": self._prepend_preview(self.body_html or "", self.preview),
-            "composition_mode": "mass_mail",
-            "email_from": self.email_from,
-            # Queued, never sent from inside the step's transaction: an email sent
-            # by SMTP cannot be taken back if that transaction is rolled back.
-            "force_send": False,
-            "mail_server_id": self.mail_server_id.id,
-            "mass_mailing_id": self.id,
-            "model": self.mailing_model_real,
-            "record_name": False,
-            "reply_to_force_new": self.reply_to_mode == "new",
-            "subject": self.subject,
-            "template_id": False,
-        }
-        if self.reply_to_mode == "new":
-            values["reply_to"] = self.reply_to
-        return values
+    def _render_field(self, field, res_ids, *args, **kwargs):
+        # A nurture test renders for its lead whatever record Odoo's test send
+        # picked, under that record's id, where Odoo reads the result.
+        test_id = self.env.context.get(TEST_RECORD_KEY)
+        if not test_id or len(res_ids) != 1 or res_ids[0] == test_id:
+            return super()._render_field(field, res_ids, *args, **kwargs)
+        rendered = super()._render_field(field, [test_id], *args, **kwargs)
+        return {res_ids[0]: rendered[test_id]}
 
     def _get_seen_list(self):
         # A lead that takes a sequence again gets its emails again.

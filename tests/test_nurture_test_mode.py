@@ -72,12 +72,20 @@ class TestNurtureTestMode(NurtureSequenceCommon):
 
     def test_walk_the_ignored_branch_on_a_chosen_lead(self):
         ann = self.leads[0]
+        ann.contact_name = "Ann Tester"
+        self.week1.mailing_id.body_html = '<p>Dear <t t-out="object.contact_name"/></p>'
         with self.at(self.T0):
             run = self.start_test(ann, user=self.user_manager)
         with self.assertRaises(UserError):
             run.action_test_simulate_open()  # no email yet
         with self.at(self.T0), self.mock_mail_gateway():
             run.action_test_run_next_step()
+            # Odoo's own test send, rendered for the chosen lead (Odoo's would
+            # render for the first lead it finds), sent to the test address.
+            sent = [m for m in self._mails if m["email_to"] == ["tester@example.com"]]
+            self.assertEqual(len(sent), 1)
+            self.assertIn("Dear Ann Tester", sent[0]["body"])
+            self.assertEqual(sent[0]["subject"], "[TEST] Back in stock")
             run.action_test_run_next_step()  # a week later, nothing clicked
         self.assertEqual(self.done_steps(run), self.week1 | self.week2_ignored)
         self.assertEqual(
