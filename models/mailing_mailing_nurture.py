@@ -92,7 +92,7 @@ class MailingMailing(models.Model):
         context, values = self._get_nurture_composer_values(res_ids)
         composer = (
             self.env["mail.compose.message"]
-            .with_context(context)
+            .with_context(**context)
             .create(
                 dict(
                     values,
