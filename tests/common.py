@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import freeze_time, new_test_user
 
 from odoo.addons.base.tests.common import BaseCommon
@@ -88,3 +89,24 @@ class NurtureTagCommon(BaseCommon):
                 stat[fname], value, f"{fname} of {tag.name} on {lead.name}"
             )
         return stat
+
+
+class CommittedCursorsMixin:
+    """For tests that run engines as separate processes do: each on its own
+    cursor, committing, at the test's moment ``T0``."""
+
+    def _cursor_env(self, stack):
+        cr = stack.enter_context(self.registry.cursor())
+        stack.enter_context(patch.object(cr, "now", lambda: self.T0))
+        return api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
+
+    def _emails_per_lead(self, cr, mailing_id):
+        """How many emails (mailing traces) of the mailing each lead got."""
+        cr.execute(
+            """
+            SELECT res_id, COUNT(*) FROM mailing_trace
+             WHERE mass_mailing_id = %s GROUP BY res_id
+            """,
+            [mailing_id],
+        )
+        return dict(cr.fetchall())

@@ -7,9 +7,11 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
+from .common import CommittedCursorsMixin
+
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
-class TestNurtureConcurrency(TransactionCase):
+class TestNurtureConcurrency(CommittedCursorsMixin, TransactionCase):
     """Two runs of the engine at once, and a run that crashes, each in its own
     committed transaction as cron workers would be. The step schedules an activity,
     so a step done twice would show as two activities. Committed test data is
@@ -47,11 +49,6 @@ class TestNurtureConcurrency(TransactionCase):
             sequence.state = "stopped"  # a running sequence cannot be deleted
             sequence.unlink()
             env["crm.lead"].browse(self.lead_ids).unlink()
-
-    def _cursor_env(self, stack):
-        cr = stack.enter_context(self.registry.cursor())
-        stack.enter_context(patch.object(cr, "now", lambda: self.T0))
-        return api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
 
     def assert_each_step_once(self):
         with self.registry.cursor() as cr:
@@ -105,7 +102,7 @@ class TestNurtureConcurrency(TransactionCase):
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
-class TestNurtureEmailConcurrency(TransactionCase):
+class TestNurtureEmailConcurrency(CommittedCursorsMixin, TransactionCase):
     """Two runs at once on an email step, each in its own committed transaction:
     both send through the one mailing of the step, whose state must not make
     either fail. Its next step (an activity) must follow every email once.
@@ -163,21 +160,12 @@ class TestNurtureEmailConcurrency(TransactionCase):
             mailing.unlink()
             env["crm.lead"].browse(self.lead_ids).unlink()
 
-    def _cursor_env(self, stack):
-        cr = stack.enter_context(self.registry.cursor())
-        stack.enter_context(patch.object(cr, "now", lambda: self.T0))
-        return api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
-
     def assert_each_email_and_follow_up_once(self):
         with self.registry.cursor() as cr:
-            cr.execute(
-                """
-                SELECT res_id, COUNT(*) FROM mailing_trace
-                 WHERE mass_mailing_id = %s GROUP BY res_id
-                """,
-                [self.mailing_id],
+            self.assertEqual(
+                self._emails_per_lead(cr, self.mailing_id),
+                dict.fromkeys(self.lead_ids, 1),
             )
-            self.assertEqual(dict(cr.fetchall()), dict.fromkeys(self.lead_ids, 1))
             cr.execute(
                 """
                 SELECT res_id, COUNT(*) FROM mail_activity

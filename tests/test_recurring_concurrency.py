@@ -8,9 +8,11 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from .common import CommittedCursorsMixin
+
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
-class TestRecurringConcurrency(TransactionCase):
+class TestRecurringConcurrency(CommittedCursorsMixin, TransactionCase):
     """Two processes running the recurring mailings at once, each in its own
     committed transaction, as cron workers would be: nobody mailed twice, no
     process fails. Committed test data is deleted afterwards."""
@@ -50,21 +52,12 @@ class TestRecurringConcurrency(TransactionCase):
             env["mailing.mailing"].browse(self.mailing_id).unlink()
             env["crm.lead"].browse(self.lead_ids).unlink()
 
-    def _cursor_env(self, stack):
-        cr = stack.enter_context(self.registry.cursor())
-        stack.enter_context(patch.object(cr, "now", lambda: self.T0))
-        return api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
-
     def assert_each_lead_once(self):
         with self.registry.cursor() as cr:
-            cr.execute(
-                """
-                SELECT res_id, COUNT(*) FROM mailing_trace
-                 WHERE mass_mailing_id = %s GROUP BY res_id
-                """,
-                [self.mailing_id],
+            self.assertEqual(
+                self._emails_per_lead(cr, self.mailing_id),
+                dict.fromkeys(self.lead_ids, 1),
             )
-            self.assertEqual(dict(cr.fetchall()), dict.fromkeys(self.lead_ids, 1))
             cr.execute(
                 "SELECT COUNT(*) FROM mailing_recurrence_run WHERE mailing_id = %s",
                 [self.mailing_id],
