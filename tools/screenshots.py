@@ -403,10 +403,16 @@ def login(browser, url, db, lang):
     browser.wait_idle()
     if lang:
         browser.js(
-            f"""odoo.__WOWL_DEBUG__.root.env.services.orm.write(
-                "res.users", [odoo.__WOWL_DEBUG__.root.env.services.user.userId],
-                {{lang: {json.dumps(lang)}}})"""
+            f"""(async () => {{
+                const orm = odoo.__WOWL_DEBUG__.root.env.services.orm;
+                const ids = await orm.search("res.users", [["login", "=", "admin"]]);
+                await orm.write("res.users", ids, {{lang: {json.dumps(lang)}}});
+            }})()"""
         )
+        # The session keeps the language it logged in with, and the server picks
+        # the right-to-left style sheets by it: log in again.
+        browser.goto(f"{url}/web/session/logout")
+        login(browser, url, db, None)
 
 
 def main():
