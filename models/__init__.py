@@ -35,3 +35,4 @@ from . import crm_nurture_trace_pressure
 from . import mailing_mailing_pressure
 from . import mailing_trace_pressure
 from . import res_config_settings
+from . import mailing_mailing_demo

@@ -172,6 +172,23 @@ ensure_venv() {
     fi
 }
 
+# rtlcss: Odoo turns its style sheets right to left with it for the languages written
+# that way (Persian); without it they stay left to right, and Odoo logs a warning.
+# Pinned, from npm, into the project's cache.
+RTLCSS_VERSION=4.3.0
+ensure_rtlcss() {
+    local dir=${XDG_CACHE_HOME:-$HOME/.cache}/$ADDON_NAME/rtlcss-$RTLCSS_VERSION
+    if [ ! -x "$dir/node_modules/.bin/rtlcss" ]; then
+        command -v npm >/dev/null || apt_install nodejs npm
+        log "installing rtlcss $RTLCSS_VERSION (npm) into $dir"
+        mkdir -p "$dir"
+        npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error \
+            "rtlcss@$RTLCSS_VERSION" >/dev/null
+    fi
+    PATH=$dir/node_modules/.bin:$PATH
+    export PATH
+}
+
 ensure_addon_link() {
     mkdir -p "$LINK_DIR"
     ln -sfn "$PROJECT_DIR" "$LINK_DIR/$ADDON_NAME"
@@ -195,6 +212,7 @@ prepare_all() {
     ensure_system_packages
     ensure_postgres
     ensure_venv
+    ensure_rtlcss
     ensure_addon_link
     export PYTHONPATH=$ODOO_ROOT${PYTHONPATH:+:$PYTHONPATH}
     ODOO_BIN=("$VENV/bin/python" "$ODOO_ROOT/odoo-bin")
