@@ -46,7 +46,8 @@ class ScreenError(Exception):
 
 
 def log(message):
-    print(f"[screenshots] {message}", flush=True)
+    # A command-line tool: it tells what it does.
+    print(f"[screenshots] {message}", flush=True)  # pylint: disable=print-used
 
 
 class Browser:
