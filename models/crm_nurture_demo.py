@@ -119,7 +119,9 @@ class CrmNurtureSequence(models.Model):
         )
         Trace = self.env["crm.nurture.trace"]
         labels = dict(
-            self.env["crm.nurture.step"]._fields["trigger"]._description_selection(self.env)
+            self.env["crm.nurture.step"]
+            ._fields["trigger"]
+            ._description_selection(self.env)
         )
         parent = Trace
         last_mail = self.env["mailing.trace"]
