@@ -152,7 +152,8 @@ def bench_email_step(registry, sizes, rounds, stamp, step_only_from, large_round
             times = sorted(seconds for seconds, _queries in results[side])
             queries = results[side][0][1]
             print(
-                f"  {n:>10} {side:>6} {times[0]:>10.3f} {statistics.median(times):>9.3f} "
+                f"  {n:>10} {side:>6} {times[0]:>10.3f} "
+                f"{statistics.median(times):>9.3f} "
                 f"{1000 * times[0] / n:>13.3f} {queries / n:>18.2f}"
             )
         per_recipient[n] = 1000 * min(t for t, _q in results["step"]) / n
@@ -171,7 +172,8 @@ def bench_email_step(registry, sizes, rounds, stamp, step_only_from, large_round
     print(
         "  step ms per recipient (fastest): "
         + ", ".join(f"{n}: {ms:.2f}" for n, ms in per_recipient.items())
-        + f"; largest / smallest {max(per_recipient.values()) / min(per_recipient.values()):.2f}"
+        + "; largest / smallest "
+        + f"{max(per_recipient.values()) / min(per_recipient.values()):.2f}"
         "   (goal: flat)"
     )
 

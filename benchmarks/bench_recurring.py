@@ -115,9 +115,7 @@ def interleave(registry, sides, rounds, label, unit):
         for name, fn in sides.items():
             results[name].append(one(fn))
     print(f"{label}, {rounds} interleaved rounds each")
-    print(
-        f"  {'side':>28} {'fastest s':>10} {'median s':>9} {'queries/' + unit:>18}"
-    )
+    print(f"  {'side':>28} {'fastest s':>10} {'median s':>9} {'queries/' + unit:>18}")
     fastest = {}
     for name, rows in results.items():
         times = [seconds for seconds, _q, _d in rows]
@@ -127,7 +125,9 @@ def interleave(registry, sides, rounds, label, unit):
             f"  {name:>28} {min(times):>10.3f} {statistics.median(times):>9.3f} "
             f"{queries / max(done, 1):>18.4f}"
         )
-    return fastest, {n: statistics.median(t for t, _q, _d in r) for n, r in results.items()}
+    return fastest, {
+        n: statistics.median(t for t, _q, _d in r) for n, r in results.items()
+    }
 
 
 def bench_new_recipients(registry, n_leads, prefix, rounds):
