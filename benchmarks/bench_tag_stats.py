@@ -16,7 +16,8 @@ each in a transaction of its own that is rolled back, after a warm-up; fastest,
 median and queries per lead (per expired row) of each side are printed. The
 leads of 1. and the generated expiry data are committed, as they would be on a
 live database (run it on a throwaway database, as ``tools/benchmark`` does).
-Usage: bench_tag_stats.py -c ODOO_CONF -d DATABASE [--leads N] [--rounds N] [--sizes ...] [--expiry-rounds N]
+Usage: bench_tag_stats.py -c ODOO_CONF -d DATABASE [--leads N] [--rounds N]
+[--sizes ...] [--expiry-rounds N]
 """
 
 import argparse
