@@ -2,16 +2,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Speed of tag counting and tag expiry. Run through ``tools/benchmark``.
 
-1. Counting overhead: add and remove tags on N leads through the ORM, with counting
-   and with counting bypassed (same writes, other tags), interleaved rounds in one
-   run; prints the ratio (goal <= 1.15).
+1. Counting overhead: add and remove a tag on N leads through the ORM, with counting
+   and with counting bypassed (same writes, another tag); checks every lead was
+   counted once (none when bypassed) and the tag removed again; prints the ratio
+   (goal <= 1.15).
 2. Expiry: 100k due counters among a growing total (generated with SQL); the time
    to expire them beside a bare SQL delete of the same tag links on the same data
-   (goal <= 2), at each size (goal: flat as the total grows).
+   (goal <= 2), at each size (goal: flat as the total grows); checks the links are
+   gone and the job expired exactly the due counters.
 
-Measurements run in transactions that are rolled back; the generated expiry data is
-committed, as it would be on a live database (run it on a throwaway database, as
-``tools/benchmark`` does). Usage: bench_tag_stats.py -c ODOO_CONF -d DATABASE [--leads N] [--sizes ...]
+Each side runs in rounds interleaved A B A B... (7 for counting, 5 for expiry),
+each in a transaction of its own that is rolled back, after a warm-up; fastest,
+median and queries per lead (per expired row) of each side are printed. The
+leads of 1. and the generated expiry data are committed, as they would be on a
+live database (run it on a throwaway database, as ``tools/benchmark`` does).
+Usage: bench_tag_stats.py -c ODOO_CONF -d DATABASE [--leads N] [--rounds N]
+[--sizes ...] [--expiry-rounds N]
 """
 
 import argparse
@@ -54,57 +60,81 @@ def make_leads(env, count, prefix):
     return env["crm.lead"].browse([model.id] + [r[0] for r in env.cr.fetchall()])
 
 
-def bench_counting(env, n_leads, batch, rounds):
-    leads = make_leads(env, n_leads, "Counting")
-    tags = env["crm.tag"].create(
-        [{"name": f"Bench counting {i}"} for i in range(2 * rounds)]
-    )
-    env.flush_all()
-    # Fresh planner statistics, as autovacuum would have them on a live database.
-    env.cr.execute("ANALYZE crm_lead")
-    env.cr.execute("ANALYZE crm_tag_rel")
-    env.cr.execute("ANALYZE crm_lead_tag_count")
+def bench_counting(registry, n_leads, batch, rounds):
+    """Interleaved rounds (counted, bypassed, counted...), each in a transaction
+    of its own that is rolled back, after a warm-up of each side; the leads and
+    tags are committed first, as on a live database."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        lead_ids = make_leads(env, n_leads, "Counting").ids
+        tag_ids = (
+            env["crm.tag"]
+            .create([{"name": f"Bench counting {i}"} for i in range(2)])
+            .ids
+        )
+        env.flush_all()
+        # Fresh planner statistics, as autovacuum would have them on a live database.
+        cr.execute("ANALYZE crm_lead")
+        cr.execute("ANALYZE crm_tag_rel")
+        cr.execute("ANALYZE crm_lead_tag_count")
 
-    def add_remove(tag, ctx):
-        for start in range(0, n_leads, batch):
-            chunk = leads[start : start + batch].with_context(**ctx)
-            chunk.write({"tag_ids": [Command.link(tag.id)]})
-            env.flush_all()
-        for start in range(0, n_leads, batch):
-            chunk = leads[start : start + batch].with_context(**ctx)
-            chunk.write({"tag_ids": [Command.unlink(tag.id)]})
-            env.flush_all()
+    def one(side):
+        tag_id, ctx = (tag_ids[0], {}) if side == "counted" else (tag_ids[1], {SKIP: 1})
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            leads = env["crm.lead"].browse(lead_ids)
+            before = cr.sql_log_count
+            start = time.perf_counter()
+            for command in (Command.link, Command.unlink):
+                for begin in range(0, n_leads, batch):
+                    chunk = leads[begin : begin + batch].with_context(**ctx)
+                    chunk.write({"tag_ids": [command(tag_id)]})
+                    env.flush_all()
+            seconds = time.perf_counter() - start
+            queries = cr.sql_log_count - before
+            cr.execute(
+                "SELECT COUNT(*) FROM crm_lead_tag_count WHERE tag_id = %s", [tag_id]
+            )
+            counters = cr.fetchone()[0]
+            cr.execute("SELECT COUNT(*) FROM crm_tag_rel WHERE tag_id = %s", [tag_id])
+            links = cr.fetchone()[0]
+            cr.rollback()
+        # The work was done: every lead counted once (none when bypassed), and
+        # the tag removed again from every lead.
+        assert counters == (n_leads if side == "counted" else 0), counters
+        assert links == 0, links
+        return seconds, queries
 
-    counted, bypassed = [], []
-    for r in range(rounds):
-        # Alternate which goes first, so that neither always pays for a cold cache.
-        pair = [(counted, tags[2 * r], {}), (bypassed, tags[2 * r + 1], {SKIP: True})]
-        if r % 2:
-            pair.reverse()
-        for bucket, tag, ctx in pair:
-            bucket.append(timed(lambda tag=tag, ctx=ctx: add_remove(tag, ctx)))
-            env.invalidate_all()
-    env.cr.execute(
-        "SELECT COUNT(*) FROM crm_lead_tag_count WHERE tag_id = ANY(%s)", [tags.ids]
-    )
-    stats = env.cr.fetchone()[0]
-    assert stats == rounds * n_leads, stats
-    # The fastest round of each side: noise from the shared machine only adds
-    # time (the expiry figures are taken the same way). Medians shown beside.
-    c, b = min(counted), min(bypassed)
+    for side in ("counted", "bypassed"):
+        one(side)  # warm-up
+    results = {"counted": [], "bypassed": []}
+    for _round in range(rounds):
+        for side in ("counted", "bypassed"):
+            results[side].append(one(side))
     print(
-        f"counting: {n_leads} leads, add then remove one tag, batches of {batch}, {rounds} rounds each"
+        f"counting: {n_leads} leads, add then remove one tag, batches of {batch}, "
+        f"{rounds} interleaved rounds each (each in its own transaction)"
     )
-    print(
-        f"  with counting     {c:8.3f} s (fastest; median {statistics.median(counted):.3f} s)"
+    print(f"  {'side':>18} {'fastest s':>10} {'median s':>9} {'queries/lead':>13}")
+    for side, label in (
+        ("counted", "with counting"),
+        ("bypassed", "counting bypassed"),
+    ):
+        times = [t for t, _q in results[side]]
+        print(
+            f"  {label:>18} {min(times):>10.3f} {statistics.median(times):>9.3f} "
+            f"{results[side][0][1] / n_leads:>13.4f}"
+        )
+    fastest = min(t for t, _q in results["counted"]) / min(
+        t for t, _q in results["bypassed"]
     )
-    print(
-        f"  counting bypassed {b:8.3f} s (fastest; median {statistics.median(bypassed):.3f} s)"
+    median = statistics.median(t for t, _q in results["counted"]) / statistics.median(
+        t for t, _q in results["bypassed"]
     )
-    print(f"  ratio             {c / b:8.3f}   (goal <= 1.15)")
+    print(f"  ratio: fastest {fastest:.3f}, median {median:.3f}   (goal <= 1.15)")
 
 
-def bench_expiry(env, new_stats, due, tags_per_lead, label, due_at):
+def bench_expiry(env, new_stats, due, tags_per_lead, label, due_at, rounds):
     """Add ``new_stats`` counters, ``due`` of them expired at ``due_at``, and expire
     those beside a bare SQL delete of the same tag links. Then expire them for real
     (committed): the next size has them as history."""
@@ -155,32 +185,59 @@ def bench_expiry(env, new_stats, due, tags_per_lead, label, due_at):
             "DELETE FROM crm_tag_rel WHERE tag_id = %s AND lead_id = ANY(%s)",
             [tags[0].id, leads.ids[:due]],
         )
+        assert env.cr.rowcount == due, env.cr.rowcount
 
     def expire():
         done = env["crm.lead.tag.stat"]._expire_tags()
         env.flush_all()
         assert done == due, done
 
+    def one(fn):
+        # Each measure in a transaction of its own (the rollback ends it).
+        before = env.cr.sql_log_count
+        seconds = timed(fn)
+        queries = env.cr.sql_log_count - before
+        env.cr.execute(
+            "SELECT COUNT(*) FROM crm_tag_rel WHERE tag_id = %s AND lead_id = ANY(%s)",
+            [tags[0].id, leads.ids[:due]],
+        )
+        assert env.cr.fetchone()[0] == 0, "tag links left"
+        env.cr.rollback()
+        env.invalidate_all()
+        return seconds, queries
+
+    for fn in (bare_delete, expire):
+        one(fn)  # warm-up
     results = {"bare": [], "expire": []}
-    for r in range(2):
-        order = [("bare", bare_delete), ("expire", expire)]
-        if r % 2:
-            order.reverse()
-        for key, fn in order:
-            results[key].append(timed(fn))
-            env.cr.rollback()
+    for _round in range(rounds):
+        for key, fn in (("bare", bare_delete), ("expire", expire)):
+            results[key].append(one(fn))
     # Expired for real: history for the next size.
     expire()
     env.cr.commit()
-    bare, exp = min(results["bare"]), min(results["expire"])
     print(
-        f"expiry: {due} due among {total} counters ({n_leads} leads x {tags_per_lead} tags)"
+        f"expiry: {due} due among {total} counters ({n_leads} leads x "
+        f"{tags_per_lead} tags), {rounds} interleaved rounds each"
     )
-    print(f"  bare SQL delete of the tag links {bare:8.3f} s")
+    print(f"  {'side':>28} {'fastest s':>10} {'median s':>9} {'queries/row':>12}")
+    for key, label in (
+        ("bare", "bare SQL delete of the links"),
+        ("expire", "expiry job"),
+    ):
+        times = [t for t, _q in results[key]]
+        print(
+            f"  {label:>28} {min(times):>10.3f} {statistics.median(times):>9.3f} "
+            f"{results[key][0][1] / due:>12.5f}"
+        )
+    bare = min(t for t, _q in results["bare"])
+    exp = min(t for t, _q in results["expire"])
+    median = statistics.median(t for t, _q in results["expire"]) / statistics.median(
+        t for t, _q in results["bare"]
+    )
     print(
-        f"  expiry job                       {exp:8.3f} s   ({exp / due * 100000:.3f} s per 100k)"
+        f"  ratio: fastest {exp / bare:.3f}, median {median:.3f}   (goal <= 2); "
+        f"expiry {exp / due * 100000:.3f} s per 100k"
     )
-    print(f"  ratio                            {exp / bare:8.3f}   (goal <= 2)")
 
 
 def main():
@@ -191,6 +248,7 @@ def main():
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--due", type=int, default=100000)
+    parser.add_argument("--expiry-rounds", type=int, default=5)
     parser.add_argument(
         "--sizes",
         type=int,
@@ -206,13 +264,9 @@ def main():
 
     threading.current_thread().testing = True
     registry = odoo.modules.registry.Registry(args.database)
+    bench_counting(registry, args.leads, args.batch, args.rounds)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        cr.execute("SAVEPOINT bench_counting")
-        bench_counting(env, args.leads, args.batch, args.rounds)
-        cr.execute("ROLLBACK TO SAVEPOINT bench_counting")
-        env.invalidate_all()
-        cr.rollback()
         # Expiry data is committed (the database is a throwaway one) and adds up:
         # each size is the total of counters in the table when it is measured.
         done_stats = 0
@@ -226,6 +280,7 @@ def main():
                 args.tags_per_lead,
                 label=size,
                 due_at=due_at,
+                rounds=args.expiry_rounds,
             )
             done_stats = size
 

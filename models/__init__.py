@@ -1,3 +1,4 @@
+from . import set_based_write
 from . import crm_lead_tag_count
 from . import crm_lead_tag_stat
 from . import crm_lead

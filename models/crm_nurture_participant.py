@@ -8,6 +8,7 @@ class CrmNurtureParticipant(models.Model):
     """A lead going through a nurture sequence."""
 
     _name = "crm.nurture.participant"
+    _inherit = ["crm.nurture.set.write.mixin"]
     _description = "Nurture Participant"
     _order = "date_enrolled desc, id desc"
     _rec_name = "lead_id"

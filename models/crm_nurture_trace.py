@@ -26,6 +26,7 @@ class CrmNurtureTrace(models.Model):
     """A step for a participant: when it is due, and what became of it."""
 
     _name = "crm.nurture.trace"
+    _inherit = ["crm.nurture.set.write.mixin"]
     _description = "Nurture Step Trace"
     _order = "scheduled_date desc, id desc"
     _rec_name = "step_id"
@@ -43,10 +44,13 @@ class CrmNurtureTrace(models.Model):
         index=True,
         ondelete="cascade",
     )
+    # Precomputed: inserted with the row, not written by a second statement.
     sequence_id = fields.Many2one(
-        related="participant_id.sequence_id", store=True, index=True
+        related="participant_id.sequence_id", store=True, index=True, precompute=True
     )
-    lead_id = fields.Many2one(related="participant_id.lead_id", store=True, index=True)
+    lead_id = fields.Many2one(
+        related="participant_id.lead_id", store=True, index=True, precompute=True
+    )
     parent_trace_id = fields.Many2one(
         comodel_name="crm.nurture.trace",
         string="After",
@@ -84,7 +88,9 @@ class CrmNurtureTrace(models.Model):
     mailing_trace_id = fields.Many2one(
         comodel_name="mailing.trace", string="Email", index="btree_not_null"
     )
-    is_test = fields.Boolean(related="participant_id.is_test", store=True)
+    is_test = fields.Boolean(
+        related="participant_id.is_test", store=True, precompute=True
+    )
     # A test run's email is a test email without a mailing trace: its events are
     # simulated by the tester.
     test_opened = fields.Boolean(string="Opened (Test)", readonly=True)
@@ -513,25 +519,36 @@ class CrmNurtureTrace(models.Model):
 
     def _link_mailing_traces(self):
         """Point these traces, and their participants' last email, at the mailing
-        traces their emails created: one statement for the whole step group."""
+        traces their emails created: one probe of the mailing traces' index, two
+        updates through primary keys. No join: on the rows just written, a join
+        planned on stale statistics once scanned every mailing trace per step
+        trace (13 s per 1,000 emails at 20,000 fresh participants)."""
         self.env["mailing.trace"].flush_model(["nurture_trace_id"])
-        self.flush_recordset(["mailing_trace_id"])
+        self.flush_recordset(["mailing_trace_id", "participant_id"])
         participants = self.participant_id
         participants.flush_recordset(["last_mailing_trace_id"])
         self.env.cr.execute(
             """
-            WITH linked AS (
-                UPDATE crm_nurture_trace trace SET mailing_trace_id = mail.id
-                  FROM mailing_trace mail
-                 WHERE mail.nurture_trace_id = trace.id AND trace.id = ANY(%s)
-             RETURNING trace.participant_id, mail.id AS mailing_trace_id
-            )
-            UPDATE crm_nurture_participant part
-               SET last_mailing_trace_id = linked.mailing_trace_id
-              FROM linked
-             WHERE part.id = linked.participant_id
+            SELECT nurture_trace_id, id FROM mailing_trace
+             WHERE nurture_trace_id = ANY(%s)
             """,
             [self.ids],
+        )
+        emails = dict(self.env.cr.fetchall())
+        if not emails:
+            return
+        by_participant = {
+            trace.participant_id.id: emails[trace.id]
+            for trace in self
+            if trace.id in emails
+        }
+        self._write_rows(
+            [self._fields["mailing_trace_id"]],
+            [(trace_id, (email,)) for trace_id, email in emails.items()],
+        )
+        participants._write_rows(
+            [participants._fields["last_mailing_trace_id"]],
+            [(part_id, (email,)) for part_id, email in by_participant.items()],
         )
         self.invalidate_recordset(["mailing_trace_id"])
         participants.invalidate_recordset(["last_mailing_trace_id"])

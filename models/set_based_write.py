@@ -1,0 +1,70 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from odoo import models
+from odoo.tools import SQL
+
+
+class SetBasedWriteMixin(models.AbstractModel):
+    """Writes whose plan does not depend on PostgreSQL's statistics.
+
+    The ORM flushes a write as ``UPDATE t ... FROM (VALUES ...) WHERE t.id =
+    __tmp.id``: a join. On rows an engine has just written (participants and step
+    traces of an enrollment, a step's traces), the table's statistics may say it
+    is nearly empty, and PostgreSQL then hashes the whole table for each batch of
+    100 rows: a step over N fresh rows costs N^2 (measured: 16 ms per recipient at
+    20,000 fresh participants, against 1.8 ms at 5,000). Here the rows are
+    updated through their primary key only (``id = ANY(...)``), a value shared by
+    the rows given once, a value that differs picked from an array by the row's
+    position: no join, so no join to get wrong; a full scan is only chosen when
+    the table's real size in pages makes it cheaper.
+    """
+
+    _name = "crm.nurture.set.write.mixin"
+    _description = "Set-Based Writes"
+
+    def _write_multi(self, vals_list):
+        if len(self) < 2 or self._parent_store:
+            return super()._write_multi(vals_list)
+        if self._log_access:
+            log_vals = {"write_uid": self.env.uid, "write_date": self.env.cr.now()}
+            vals_list = [(log_vals | vals) for vals in vals_list]
+        groups = defaultdict(list)  # field names -> [(id, values)]
+        for record, vals in zip(self, vals_list, strict=True):
+            fnames, row = zip(*sorted(vals.items()), strict=True)
+            groups[fnames].append((record.id, row))
+        for fnames, rows in groups.items():
+            fields_ = [self._fields[fname] for fname in fnames]
+            if any(f.translate or f.company_dependent for f in fields_):
+                records = self.browse([row_id for row_id, _row in rows])
+                super(SetBasedWriteMixin, records)._write_multi(
+                    [dict(zip(fnames, row, strict=True)) for _id, row in rows]
+                )
+                continue
+            self._write_rows(fields_, rows)
+
+    def _write_rows(self, fields_, rows):
+        ids = [row_id for row_id, _row in rows]
+        assignments = []
+        for index, field in enumerate(fields_):
+            values = [row[index] for _id, row in rows]
+            column_type = SQL(field.column_type[1])
+            if all(value == values[0] for value in values):
+                value = SQL("%s::%s", values[0], column_type)
+            else:
+                value = SQL(
+                    "(%s::%s[])[array_position(%s::int4[], id)]",
+                    values,
+                    column_type,
+                    ids,
+                )
+            assignments.append(SQL("%s = %s", SQL.identifier(field.name), value))
+        self.env.execute_query(
+            SQL(
+                "UPDATE %s SET %s WHERE id = ANY(%s::int4[])",
+                SQL.identifier(self._table),
+                SQL(", ").join(assignments),
+                ids,
+            )
+        )
