@@ -3,7 +3,9 @@
 from collections import defaultdict
 
 from odoo import models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
+
+WRITE_BATCH_SIZE = 1000
 
 
 class SetBasedWriteMixin(models.AbstractModel):
@@ -42,7 +44,10 @@ class SetBasedWriteMixin(models.AbstractModel):
                     [dict(zip(fnames, row, strict=True)) for _id, row in rows]
                 )
                 continue
-            self._write_rows(fields_, rows)
+            # Bounded batches: a row finds its value by its position in the
+            # batch's array, a cost that grows with the batch's size.
+            for batch in split_every(WRITE_BATCH_SIZE, rows):
+                self._write_rows(fields_, batch)
 
     def _write_rows(self, fields_, rows):
         ids = [row_id for row_id, _row in rows]
