@@ -96,6 +96,10 @@ class CrmNurtureSequence(models.Model):
             )
         for lead in blacklisted:
             sequence._demo_add_opted_out(lead, steps, now - timedelta(days=9))
+        # Written as the engine leaves them, but without the engine.
+        self.env["crm.nurture.participant"]._recompute_level_reached(
+            sequence.participant_ids.ids
+        )
         return sequence
 
     def _demo_map_template_steps(self, template):

@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .crm_nurture_step import STEP_LEVEL_SQL
+
 
 class CrmNurtureParticipant(models.Model):
     """A lead going through a nurture sequence."""
@@ -66,6 +68,14 @@ class CrmNurtureParticipant(models.Model):
     )
     trace_ids = fields.One2many(
         comodel_name="crm.nurture.trace", inverse_name="participant_id", string="Steps"
+    )
+    level_reached = fields.Integer(
+        string="Steps Reached",
+        readonly=True,
+        default=0,
+        aggregator=None,
+        help="How deep in the flow the participant got: 0 when it joined, 1 after a "
+        "first step, 2 after a step that follows it...",
     )
     last_mailing_trace_id = fields.Many2one(
         comodel_name="mailing.trace", string="Last Email", ondelete="set null"
@@ -315,6 +325,45 @@ class CrmNurtureParticipant(models.Model):
         replied to or bounced (simulated, for a test run)."""
         self.ensure_one()
         return any(trace._email_event_happened(event) for trace in self.trace_ids)
+
+    def _reach_level(self, level):
+        """These participants went through a step at ``level`` of the flow. Stored
+        so that the funnel counts participants per level reached, not their step
+        traces (a flow's levels are reached in order: a step runs once the step it
+        follows is done)."""
+        self.filtered(lambda part: part.level_reached < level).write(
+            {"level_reached": level}
+        )
+
+    @api.model
+    def _recompute_level_reached(self, participant_ids=None):
+        """Level reached of participants (all when ``participant_ids`` is None)
+        from their done steps, in one statement: for data written without the
+        engine (demo, upgrade)."""
+        self.env["crm.nurture.trace"].flush_model()
+        self.flush_model(["level_reached"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_nurture_participant part
+                   SET level_reached = reached.level
+                  FROM (
+                      SELECT trace.participant_id, MAX(%(level)s) AS level
+                        FROM crm_nurture_trace trace
+                        JOIN crm_nurture_step step ON step.id = trace.step_id
+                       WHERE trace.state = 'done' AND %(among)s
+                       GROUP BY trace.participant_id
+                  ) reached
+                 WHERE part.id = reached.participant_id
+                   AND part.level_reached IS DISTINCT FROM reached.level
+                """,
+                level=STEP_LEVEL_SQL,
+                among=SQL("TRUE")
+                if participant_ids is None
+                else SQL("trace.participant_id = ANY(%s)", list(participant_ids)),
+            )
+        )
+        self.invalidate_model(["level_reached"])
 
     def _complete_finished(self):
         """Running participants with nothing scheduled any more have completed.

@@ -78,48 +78,49 @@ class CrmNurtureSequence(models.Model):
 
     def _read_statistics(self):
         """Sequence id -> number -> value, over real participants, in one query.
-        A lead that joined twice brings its opportunity and revenue once."""
+        A lead that joined twice brings its opportunity and revenue once. Only
+        the participants whose lead was credited are grouped by lead (a few, not
+        the sequence's million)."""
         sequence_ids = [sequence_id for sequence_id in self._origin.ids if sequence_id]
         if not sequence_ids:
             return {}
         self.env["crm.nurture.participant"].flush_model()
         self.env["crm.lead"].flush_model()
-        columns = count_columns(PARTICIPANT_METRICS)
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH part AS (
-                    SELECT part.*,
-                           lead.id AS credited_lead_id,
-                           %(opportunity)s AS is_opportunity,
-                           COALESCE(%(won)s, FALSE) AS is_won,
-                           lead.expected_revenue
+                WITH counts AS (
+                    SELECT part.sequence_id, %(columns)s
+                      FROM crm_nurture_participant part
+                     WHERE part.sequence_id = ANY(%(ids)s)
+                       AND part.is_test IS NOT TRUE
+                     GROUP BY part.sequence_id
+                ), credited AS (
+                    SELECT part.sequence_id,
+                           bool_or(%(opportunity)s) AS is_opportunity,
+                           bool_or(COALESCE(%(won)s, FALSE)) AS is_won,
+                           max(lead.expected_revenue) AS expected_revenue
                       FROM crm_nurture_participant part
                       JOIN crm_lead lead ON lead.id = part.lead_id
                       LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-                     WHERE part.sequence_id = ANY(%(ids)s) AND part.is_test IS NOT TRUE
-                ), credited AS (
-                    SELECT sequence_id, credited_lead_id,
-                           bool_or(is_opportunity) AS is_opportunity,
-                           bool_or(is_won) AS is_won,
-                           max(expected_revenue) AS expected_revenue
-                      FROM part GROUP BY sequence_id, credited_lead_id
+                     WHERE part.sequence_id = ANY(%(ids)s)
+                       AND part.is_test IS NOT TRUE
+                       AND (%(opportunity)s OR %(won)s)
+                     GROUP BY part.sequence_id, lead.id
+                ), credit AS (
+                    SELECT sequence_id,
+                           COUNT(*) FILTER (WHERE is_opportunity) AS opportunity,
+                           COUNT(*) FILTER (WHERE is_won) AS won,
+                           SUM(expected_revenue) FILTER (WHERE is_won) AS won_revenue
+                      FROM credited GROUP BY sequence_id
                 )
-                SELECT part.sequence_id, %(columns)s,
-                       (SELECT COUNT(*) FROM credited c
-                         WHERE c.sequence_id = part.sequence_id AND c.is_opportunity
-                       ) AS opportunity,
-                       (SELECT COUNT(*) FROM credited c
-                         WHERE c.sequence_id = part.sequence_id AND c.is_won) AS won,
-                       (SELECT SUM(c.expected_revenue) FROM credited c
-                         WHERE c.sequence_id = part.sequence_id AND c.is_won
-                       ) AS won_revenue
-                  FROM part GROUP BY part.sequence_id
+                SELECT counts.*, credit.opportunity, credit.won, credit.won_revenue
+                  FROM counts LEFT JOIN credit USING (sequence_id)
                 """,
                 opportunity=OPPORTUNITY_SQL,
                 won=WON_SQL,
                 ids=sequence_ids,
-                columns=columns,
+                columns=count_columns(PARTICIPANT_METRICS),
             )
         )
         return {row.pop("sequence_id"): row for row in rows}

@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 # Triggers that wait on the parent step's email, and the mailing event each awaits.
 EVENT_TRIGGERS = {
@@ -25,6 +26,11 @@ MAX_DELAYS = {"hours": 43800, "days": 1825, "weeks": 260}
 MAX_ACTIVITY_DAYS = 3650
 # Actions that change the lead (a test run does them only where its tester could).
 LEAD_ACTIONS = {"add_tags", "remove_tags", "activity", "reopen", "stage"}
+# The level of a step (alias ``step``) in its flow: 1 for a first step, 2 for a step
+# that follows it... (the number of steps on its path, see ``_get_level``).
+STEP_LEVEL_SQL = SQL(
+    "array_length(string_to_array(rtrim(step.parent_path, '/'), '/'), 1)"
+)
 
 
 class CrmNurtureStep(models.Model):
@@ -252,6 +258,12 @@ class CrmNurtureStep(models.Model):
                     }
                 )
             )
+
+    def _get_level(self):
+        """1 for a first step, 2 for a step that follows it... (``STEP_LEVEL_SQL``
+        in Python)."""
+        self.ensure_one()
+        return len(self.parent_path.rstrip("/").split("/"))
 
     def _get_delay(self):
         self.ensure_one()

@@ -317,9 +317,9 @@ class CrmNurtureTrace(models.Model):
         # A test run's step its tester may not apply to the lead stays skipped (with
         # the reason); the walk goes on past it all the same.
         skipped = traces.filtered(lambda t: t.state == "skipped")
-        (traces - skipped).write(
-            {"state": "done", "date_done": now, "date_next_try": False}
-        )
+        done = traces - skipped
+        done.write({"state": "done", "date_done": now, "date_next_try": False})
+        done.participant_id._reach_level(step._get_level())
         skipped.write({"date_done": now})
         traces.participant_id.write({"current_step_id": step.id})
         traces._schedule_children(step, now)

@@ -1,5 +1,7 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common_nurture import NurtureSequenceCommon
@@ -178,6 +180,88 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         # Everyone joined and got week 1; ann, cid, eve and bob a week-2 email;
         # nobody reached week 3 yet (bob succeeded before it).
         self.assertEqual(dict(groups), {0: 5, 1: 5, 2: 4})
+
+    def test_level_reached_kept_by_the_engine(self):
+        """Each participant's level is the deepest done step, as the engine goes;
+        recounted from the steps, it is the same."""
+        self.run_hand_counted_flow()
+        test_run = self.start_test_run()
+        participants = self.sequence.participant_ids
+        levels = {part.lead_id.name: part.level_reached for part in participants}
+        # ann, cid, eve: week 1 then the "not clicked" week 2; bob: week 1, then
+        # the "clicked" week 2; dan: week 1, then he left.
+        self.assertEqual(
+            sorted(levels.values()), [1, 2, 2, 2, 2], "dan stopped after week 1"
+        )
+        self.assertEqual(levels[self.dan.name], 1)
+        self.assertEqual(test_run.level_reached, 3, "the test run walked 3 levels")
+        participants.write({"level_reached": 0})
+        (participants | test_run)._recompute_level_reached()
+        self.assertEqual(
+            {part.lead_id.name: part.level_reached for part in participants}, levels
+        )
+
+    def test_funnel_counted_from_participants(self):
+        """The funnel counts from the participants' levels, not from its rows,
+        with the same result as grouping its rows, however it is grouped, ordered
+        and filtered, and within the report's rules."""
+        self.run_hand_counted_flow()
+        self.start_test_run()
+        other = self.env["crm.nurture.sequence"].create({"name": "Other company"})
+        other.company_id = self.env["res.company"].create({"name": "Other"})
+        self.env["crm.nurture.participant"].create(
+            {
+                "sequence_id": other.id,
+                "lead_id": self.ann.id,
+                "date_enrolled": self.T0,
+                "level_reached": 4,
+            }
+        )
+        Funnel = self.env["crm.nurture.funnel.report"]
+        shortcut = Funnel._read_group_by_level_reached
+        cases = [
+            ([("sequence_id", "=", self.sequence.id)], ["level"], None),
+            ([], ["sequence_id", "level"], None),
+            ([], ["state", "level"], "state desc, level desc"),
+            ([("state", "=", "running")], ["date_enrolled:day", "level"], None),
+            ([("participant_id.lead_id", "=", self.bob.id)], ["level"], None),
+            ([], ["sequence_id"], None),
+            ([("sequence_id", "=", self.sequence.id)], [], None),
+        ]
+        for user in (self.env.user, self.user_editor):
+            funnel = Funnel.with_user(user)
+            for domain, groupby, order in cases:
+                with patch.object(
+                    type(Funnel),
+                    "_read_group_by_level_reached",
+                    autospec=True,
+                    side_effect=shortcut.__func__,
+                ) as counted:
+                    groups = funnel._read_group(
+                        domain, groupby, ["__count"], order=order
+                    )
+                self.assertTrue(counted.called, f"{domain} {groupby}")
+                # A condition on the level: the rows are grouped, the usual way.
+                rows = funnel._read_group(
+                    [*domain, ("level", ">=", 0)], groupby, ["__count"], order=order
+                )
+                self.assertEqual(groups, rows, f"{user.name}: {domain} {groupby}")
+            # The report's rule: the other company's sequence is out of reach.
+            sequences = {
+                sequence
+                for sequence, _count in funnel._read_group(
+                    [], ["sequence_id"], ["__count"]
+                )
+            }
+            self.assertEqual(other in sequences, user == self.env.user)
+        # The web client's call (graph view) goes the same way.
+        graph = Funnel.with_user(self.user_editor).read_group(
+            [("sequence_id", "=", self.sequence.id)], ["level"], ["level"]
+        )
+        self.assertEqual(
+            [(group["level"], group["level_count"]) for group in graph],
+            [(0, 5), (1, 5), (2, 4)],
+        )
 
     def test_flow_picture(self):
         self.run_hand_counted_flow()
