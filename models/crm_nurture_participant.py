@@ -74,8 +74,8 @@ class CrmNurtureParticipant(models.Model):
         readonly=True,
         default=0,
         aggregator=None,
-        help="How deep in the flow the participant got: 0 when it joined, 1 after a "
-        "first step, 2 after a step that follows it...",
+        help="0: enrolled; 1: went through a first step; 2: through the step after "
+        "it...",
     )
     last_mailing_trace_id = fields.Many2one(
         comodel_name="mailing.trace", string="Last Email", ondelete="set null"
