@@ -114,14 +114,20 @@ def _execute(statement):
     statement's transition table: one planned for one row would probe an index
     for each row of a large statement, one planned for many rows would scan a
     whole table for each one-row statement."""
-    return "EXECUTE " + "'" + _code(statement).replace("'", "''") + "';"
+    return f"EXECUTE {_quoted(statement)};"
 
 
-def _function(name, body, returns="NULL"):
+def _quoted(statement):
+    """``statement`` as a string literal of the function's body."""
+    return "'" + _code(statement).replace("'", "''") + "'"
+
+
+def _function(name, body, returns="NULL", declare=""):
     """``CREATE OR REPLACE FUNCTION`` of a trigger function running ``body``."""
     return SQL(
         """
         CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $tally$
+        DECLARE %s
         BEGIN
         %s
         RETURN %s;
@@ -129,6 +135,7 @@ def _function(name, body, returns="NULL"):
         $tally$
         """,
         SQL.identifier(name),
+        SQL(declare),
         SQL(body),
         SQL(returns),
     )
@@ -164,16 +171,18 @@ def trigger_functions():
             """,
         ),
         # Emails whose status changed: the numbers of the steps that sent them.
+        # Most emails are no step's (Odoo's own mailings): a small query first
+        # finds whether any is, and the tally's is only planned then.
         "crm_nurture_step_tally_mail": _function(
             "crm_nurture_step_tally_mail",
-            _execute(
-                _append(
-                    [
-                        _counts("+", _emails("new_table")),
-                        _counts("-", _emails("old_table")),
-                    ]
-                )
-            ),
+            f"""
+            EXECUTE {_quoted(SQL("SELECT EXISTS (SELECT 1 FROM %s)", _emails("new_table")))}
+               INTO linked;
+            IF linked THEN
+                {_execute(_append([_counts("+", _emails("new_table")), _counts("-", _emails("old_table"))]))}
+            END IF;
+            """,
+            declare="linked boolean;",
         ),
         "crm_nurture_step_tally_mail_delete": _function(
             "crm_nurture_step_tally_mail_delete",
