@@ -723,9 +723,7 @@ def bench_tally(registry, data, rounds):
         ),
         "200 mailing traces of no step, one UPDATE each (opens one by one)": (
             "mailing_trace",
-            lambda cr: [
-                cr.execute(opened, [[mail_id]]) for mail_id in unlinked[:200]
-            ],
+            lambda cr: [cr.execute(opened, [[mail_id]]) for mail_id in unlinked[:200]],
         ),
         "200 mailing traces of a step, one UPDATE each (opens one by one)": (
             "mailing_trace",

@@ -14,6 +14,13 @@ rows into one, so that readers sum few rows.
 Each flag is the very SQL condition of ``STEP_METRICS`` (aliases ``trace`` and
 ``mail``): the triggers are generated from it, and rebuilt with the tally whenever
 it changes (a fingerprint of the generated SQL is kept as the table's comment).
+
+Exact under concurrent transactions (each sees its own snapshot) because a step
+trace's row and its email's row change apart: a statement on step traces counts
+the differences of their rows, a statement on emails those of the emails' rows,
+and no condition of ``STEP_METRICS`` mixes columns of both. This holds while a
+step trace is linked to its email by the transaction that created the email (the
+engine does), before any other can change the email.
 """
 
 import hashlib
@@ -159,6 +166,10 @@ def trigger_functions():
             _counts("-", _emails("mailing_trace"), SQL("mail.id = OLD.id")),
         ]
     )
+    any_linked = SQL("SELECT EXISTS (SELECT 1 FROM %s)", _emails("new_table"))
+    emails_changed = _append(
+        [_counts("+", _emails("new_table")), _counts("-", _emails("old_table"))]
+    )
     return {
         # Step traces written: their new numbers minus their old ones.
         "crm_nurture_step_tally_trace": _function(
@@ -176,10 +187,8 @@ def trigger_functions():
         "crm_nurture_step_tally_mail": _function(
             "crm_nurture_step_tally_mail",
             f"""
-            EXECUTE {_quoted(SQL("SELECT EXISTS (SELECT 1 FROM %s)", _emails("new_table")))}
-               INTO linked;
-            IF linked THEN
-                {_execute(_append([_counts("+", _emails("new_table")), _counts("-", _emails("old_table"))]))}
+            EXECUTE {_quoted(any_linked)} INTO linked;
+            IF linked THEN {_execute(emails_changed)}
             END IF;
             """,
             declare="linked boolean;",
@@ -363,7 +372,9 @@ class CrmNurtureStepTally(models.AbstractModel):
                 list(step_ids),
             )
         )
-        crowded = [row["step_id"] for row in rows if row["tally_rows"] > COMPACT_ABOVE_ROWS]
+        crowded = [
+            row["step_id"] for row in rows if row["tally_rows"] > COMPACT_ABOVE_ROWS
+        ]
         if crowded:
             self._compact(crowded)
         return {
@@ -382,7 +393,11 @@ class CrmNurtureStepTally(models.AbstractModel):
         cr = self.env.cr
         if cr.readonly:
             return False
-        steps = SQL("TRUE") if step_ids is None else SQL("step_id = ANY(%s)", list(step_ids))
+        steps = (
+            SQL("TRUE")
+            if step_ids is None
+            else SQL("step_id = ANY(%s)", list(step_ids))
+        )
         columns = [SQL.identifier(metric) for metric in STEP_METRICS]
         try:
             with cr.savepoint(flush=False):
