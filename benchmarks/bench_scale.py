@@ -20,10 +20,14 @@ each round in a fresh transaction, fastest and median printed:
 4. cockpit of a sequence with ``--participants`` participants and 10 step traces
    each: summary tiles, flow picture, funnel report;
 5. idle run of the nurture engine (nothing due) at 0, 10% and 100% of the step
-   traces, measured while they are generated (and again at 100% on reuse).
+   traces, measured while they are generated (and again at 100% on reuse);
+6. only with ``--only tally``: what the step tally's triggers cost an UPDATE of
+   100,000 mailing traces of no step, of 10,000 of a step, 200 one-row UPDATEs,
+   and an UPDATE of 10,000 step traces, each with and without the trigger.
 
 Usage: bench_scale.py -c ODOO_CONF -d DATABASE [--leads N] [--participants N]
-[--rounds N] [--only recurring reactivation tags cockpit idle] [--no-analyze]
+[--rounds N] [--only recurring reactivation tags cockpit idle tally]
+[--no-analyze]
 """
 
 # A script run by hand, not addon code: it prints its figures, commits the data it
@@ -671,6 +675,101 @@ def bench_cockpit(registry, data, rounds):
     print(f"  funnel report     {fmt(res['funnel'][0])}")
 
 
+def bench_tally(registry, data, rounds):
+    """What the step tally's triggers cost the statements they run on: each
+    statement with the trigger and with it disabled (in the measured transaction,
+    rolled back), interleaved rounds."""
+    with registry.cursor() as cr:
+        cr.execute(
+            """
+            SELECT id FROM mailing_trace
+             WHERE mass_mailing_id = %s AND trace_status = 'sent'
+             ORDER BY id LIMIT 100000
+            """,
+            [data["mailing"]],
+        )
+        unlinked = [row[0] for row in cr.fetchall()]
+        cr.execute(
+            """
+            SELECT mail.id FROM crm_nurture_trace trace
+              JOIN mailing_trace mail ON mail.id = trace.mailing_trace_id
+             WHERE trace.sequence_id = %s AND mail.trace_status = 'sent'
+             ORDER BY mail.id LIMIT 10000
+            """,
+            [data["sequence"]],
+        )
+        linked = [row[0] for row in cr.fetchall()]
+        cr.execute(
+            """
+            SELECT id FROM crm_nurture_trace
+             WHERE sequence_id = %s AND state = 'scheduled'
+             ORDER BY id LIMIT 10000
+            """,
+            [data["sequence"]],
+        )
+        scheduled = [row[0] for row in cr.fetchall()]
+    opened = (
+        "UPDATE mailing_trace SET trace_status = 'open', "
+        "open_datetime = now() at time zone 'UTC' WHERE id = ANY(%s)"
+    )
+    cases = {
+        f"{len(unlinked)} mailing traces of no step, one UPDATE": (
+            "mailing_trace",
+            lambda cr: cr.execute(opened, [unlinked]),
+        ),
+        f"{len(linked)} mailing traces of a step, one UPDATE": (
+            "mailing_trace",
+            lambda cr: cr.execute(opened, [linked]),
+        ),
+        "200 mailing traces of no step, one UPDATE each (opens one by one)": (
+            "mailing_trace",
+            lambda cr: [cr.execute(opened, [[mail_id]]) for mail_id in unlinked[:200]],
+        ),
+        "200 mailing traces of a step, one UPDATE each (opens one by one)": (
+            "mailing_trace",
+            lambda cr: [cr.execute(opened, [[mail_id]]) for mail_id in linked[:200]],
+        ),
+        f"{len(scheduled)} step traces done, one UPDATE": (
+            "crm_nurture_trace",
+            lambda cr: cr.execute(
+                "UPDATE crm_nurture_trace SET state = 'done' WHERE id = ANY(%s)",
+                [scheduled],
+            ),
+        ),
+    }
+    print("step tally: the triggers' cost on the statements they run on")
+    for label, (table, statement) in cases.items():
+
+        def run(env, enabled, table=table, statement=statement):
+            cr = env.cr
+            if not enabled:
+                cr.execute(
+                    f"ALTER TABLE {table} DISABLE TRIGGER crm_nurture_step_tally_update"
+                )
+            cr.execute("SELECT COUNT(*) FROM crm_nurture_step_tally")
+            before = cr.fetchone()[0]
+            start = time.perf_counter()
+            statement(cr)
+            elapsed = time.perf_counter() - start
+            cr.execute("SELECT COUNT(*) FROM crm_nurture_step_tally")
+            return elapsed, cr.fetchone()[0] - before
+
+        times = {"with": [], "without": []}
+        rows = {}
+        for r in range(rounds + 1):
+            for side in ("with", "without") if r % 2 == 0 else ("without", "with"):
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    elapsed, rows[side] = run(env, side == "with")
+                    cr.rollback()
+                if r:
+                    times[side].append(elapsed)
+        assert rows["without"] == 0, rows
+        print(f"  {label}")
+        print(f"    with the trigger     {fmt(times['with'])}  ({rows['with']} rows)")
+        print(f"    without              {fmt(times['without'])}")
+
+
 def bench_idle(registry, data, rounds):
     print("idle run of the nurture engine, nothing due (goal: flat)")
     for size, times in data["idle"].items():
@@ -698,8 +797,9 @@ def main():
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("recurring", "reactivation", "tags", "cockpit", "idle"),
+        choices=("recurring", "reactivation", "tags", "cockpit", "idle", "tally"),
         default=("recurring", "reactivation", "tags", "cockpit", "idle"),
+        help="the measures to run (default: all but tally)",
     )
     args = parser.parse_args()
     args.participants = args.participants or args.leads // 10
@@ -727,6 +827,7 @@ def main():
         "tags": lambda: bench_tags(registry, data, args.rounds),
         "cockpit": lambda: bench_cockpit(registry, data, args.rounds),
         "idle": lambda: bench_idle(registry, data, args.rounds),
+        "tally": lambda: bench_tally(registry, data, args.rounds),
     }
     for name in args.only:
         log(f"measuring {name}")

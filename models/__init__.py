@@ -26,6 +26,7 @@ from . import crm_nurture_participant_test
 from . import crm_nurture_sequence_flow
 from . import crm_nurture_sequence_statistics
 from . import crm_nurture_step_statistics
+from . import crm_nurture_step_tally
 from . import crm_nurture_sequence_template
 from . import crm_nurture_funnel_report
 from . import crm_nurture_demo

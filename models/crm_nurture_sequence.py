@@ -346,6 +346,7 @@ class CrmNurtureSequence(models.Model):
         # email leaves after the goal.
         self.env["crm.nurture.participant"]._check_successes()
         self.env["crm.nurture.trace"]._process_due(batch_size=PROCESS_BATCH_SIZE)
+        self.env["crm.nurture.step.tally"]._compact()
 
     def _enroll_matching_isolated(self):
         """``_enroll_matching``, each sequence in a savepoint: another run

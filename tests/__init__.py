@@ -19,6 +19,7 @@ from . import test_nurture_concurrency
 from . import test_nurture_reliability
 from . import test_nurture_steps
 from . import test_nurture_statistics
+from . import test_nurture_step_tally
 from . import test_nurture_test_mode
 from . import test_nurture_roles
 from . import test_nurture_templates
