@@ -12,5 +12,7 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """The expiry mark is a table of the addon's own making."""
+    """The expiry mark and the step tally are of the addon's own making (the
+    tally's trigger on Odoo's mailing traces would outlive the addon)."""
     env.cr.execute("DROP TABLE IF EXISTS crm_lead_tag_expiry_mark CASCADE")
+    env["crm.nurture.step.tally"]._drop()

@@ -328,6 +328,22 @@ class CrmNurtureStepTally(models.AbstractModel):
         if not row or row[0] != fingerprint():
             self._rebuild()
 
+    def _drop(self):
+        """Drop the triggers, their functions and the table (on uninstall: the
+        trigger on Odoo's mailing traces would outlive the addon's tables)."""
+        cr = self.env.cr
+        for table, name, _event, _function in TRIGGERS:
+            cr.execute(
+                SQL(
+                    "DROP TRIGGER IF EXISTS %s ON %s",
+                    SQL.identifier(name),
+                    SQL.identifier(table),
+                )
+            )
+        for function in trigger_functions():
+            cr.execute(SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(function)))
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(TALLY_TABLE)))
+
     def _rebuild(self):
         """Replace the tally by the live count (one ``INSERT ... SELECT``). Exact
         when no other transaction writes step traces meanwhile, as on install and

@@ -339,6 +339,28 @@ class TestNurtureStepTally(CommittedCursorsMixin, NurtureSequenceCommon):
                 Tally.init()
         rebuild.assert_called_once()
 
+    def test_uninstall_drops_all(self):
+        """Nothing of the tally outlives the addon; Odoo's mailing traces are
+        written as before."""
+        self.send_week1()
+        self.env["crm.nurture.step.tally"]._drop()
+        self.env.cr.execute(
+            """
+            SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'crm_nurture_step_tally%%'
+            UNION ALL
+            SELECT COUNT(*) FROM pg_proc WHERE proname LIKE 'crm_nurture_step_tally%%'
+            UNION ALL
+            SELECT COUNT(*) FROM pg_class WHERE relname = %s
+            """,
+            [TALLY],
+        )
+        self.assertEqual([row[0] for row in self.env.cr.fetchall()], [0, 0, 0])
+        mails = self.week1_traces(*self.all_leads)
+        mails.set_opened()
+        mails.flush_recordset()
+        self.week1_traces(self.ann).unlink()
+        self.env.flush_all()
+
     def test_every_metric_is_kept(self):
         """Each metric of STEP_METRICS is a column of the tally."""
         self.env.cr.execute(
