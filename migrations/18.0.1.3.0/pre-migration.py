@@ -18,7 +18,9 @@ def migrate(cr, version):
           ADD COLUMN IF NOT EXISTS level_reached integer DEFAULT 0
         """
     )
-    cr.execute("ALTER TABLE crm_nurture_participant ALTER COLUMN level_reached DROP DEFAULT")
+    cr.execute(
+        "ALTER TABLE crm_nurture_participant ALTER COLUMN level_reached DROP DEFAULT"
+    )
     cr.execute(
         """
         UPDATE crm_nurture_participant part
