@@ -148,6 +148,8 @@ def worker(args):
         env = api.Environment(cr, SUPERUSER_ID, {})
         models = {
             "nurture": (env["crm.nurture.trace"], "_process_due"),
+            # Odoo's cron runner, running the nurture scheduled action(s).
+            "cron": (env["crm.nurture.trace"], "_process_due"),
             "recurring": (env["mailing.mailing"], "_process_recurring"),
             "expiry": (env["crm.lead.tag.stat"], "_expire_tags"),
         }
@@ -162,6 +164,13 @@ def worker(args):
                 return result
 
             setattr(type(model), method, counting)
+    if args.go:
+        # Ready (registry loaded): wait for the signal, so that the processes of a
+        # measure start their work together.
+        open(f"{args.go}.{os.getpid()}", "w").close()  # noqa: SIM115
+        while not os.path.exists(args.go):
+            time.sleep(0.01)
+    queries = odoo.sql_db.sql_counter
     calls = failed = 0
     left = True
     while left and calls < args.calls:
@@ -177,14 +186,31 @@ def worker(args):
             failed += 1
             _logger.exception("Worker %s: the scheduled action failed", args.worker)
         if left and args.worker != "expiry":
-            time.sleep(0.2)  # the rest is another worker's at the moment
-    print(json.dumps({"done": stats["done"], "calls": calls, "failed": failed}))
+            time.sleep(args.pause)  # the rest is another worker's at the moment
+    queries = odoo.sql_db.sql_counter - queries
+    print(
+        json.dumps(
+            {
+                "done": stats["done"],
+                "calls": calls,
+                "failed": failed,
+                "queries": queries,
+            }
+        )
+    )
 
 
 def run_engine(env, args, calls):
     """One call of the scheduled action of the engine; whether work is left."""
     if args.worker == "nurture":
         env["crm.nurture.sequence"]._cron_process()
+        return env["crm.nurture.trace"]._count_due()
+    if args.worker == "cron":
+        # What a cron worker does when it wakes up: run every due scheduled
+        # action of the database that no other cron worker holds.
+        from odoo.addons.base.models.ir_cron import ir_cron
+
+        ir_cron._process_jobs(args.database)
         return env["crm.nurture.trace"]._count_due()
     if args.worker == "recurring":
         env["mailing.mailing"]._cron_process_recurring()
@@ -208,7 +234,10 @@ class Workers:
         self.args, self.tmpdir = args, tmpdir
         self.procs, self.killed = [], set()
 
-    def start(self, kind, calls=50, batch=500):
+    def start(self, kind, calls=50, batch=500, go=None, pause=0.2):
+        """Start a worker process running the engine ``kind``; with ``go`` (a
+        path), it loads the registry, creates ``go.<pid>`` and waits for ``go``
+        to exist before it works."""
         index = len(self.procs)
         log = open(os.path.join(self.tmpdir, f"worker-{index}.log"), "w+")  # noqa: SIM115
         cmd = [
@@ -224,7 +253,11 @@ class Workers:
             str(calls),
             "--batch",
             str(batch),
+            "--pause",
+            str(pause),
         ]
+        if go:
+            cmd += ["--go", go]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
         self.procs.append((kind, proc, log))
         return proc
@@ -234,7 +267,14 @@ class Workers:
         os.kill(proc.pid, signal.SIGKILL)
 
     def wait(self):
-        outcome = {"work": [], "crashes": 0, "errors": collections.Counter()}
+        # done: the work of each process that finished (None if it did not).
+        outcome = {
+            "work": [],
+            "done": [],
+            "crashes": 0,
+            "queries": 0,
+            "errors": collections.Counter(),
+        }
         for kind, proc, log in self.procs:
             out, _err = proc.communicate()
             log.seek(0)
@@ -251,14 +291,18 @@ class Workers:
                     outcome["errors"][f"{_error_name(record)} (recorded)"] += 1
             if proc.pid in self.killed:
                 outcome["work"].append(f"{kind}:killed")
+                outcome["done"].append(None)
                 continue
             if proc.returncode != 0:
                 outcome["crashes"] += 1
                 outcome["work"].append(f"{kind}:crashed")
+                outcome["done"].append(None)
                 continue
             result = json.loads(out.strip().splitlines()[-1])
             outcome["crashes"] += result["failed"]
             outcome["work"].append(f"{kind}:{result['done']}")
+            outcome["done"].append(result["done"])
+            outcome["queries"] += result.get("queries", 0)
         self.procs = []
         return outcome
 
@@ -664,6 +708,8 @@ def main():
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--calls", type=int, default=1000, help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=500, help=argparse.SUPPRESS)
+    parser.add_argument("--pause", type=float, default=0.2, help=argparse.SUPPRESS)
+    parser.add_argument("--go", help=argparse.SUPPRESS)
     args = parser.parse_args()
     odoo.tools.config.parse_config(
         ["-c", args.config, "-d", args.database, "--log-level=warn"]
