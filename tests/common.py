@@ -100,6 +100,41 @@ class CommittedCursorsMixin:
         stack.enter_context(patch.object(cr, "now", lambda: self.T0))
         return api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
 
+    def _commit_activity_sequence(self, name, count=6):
+        """A running sequence whose first step schedules an activity (a step done
+        twice shows as two activities), ``count`` leads enrolled, committed at
+        ``T0`` and deleted after the test. Sets ``sequence_id``, ``step_id`` and
+        ``lead_ids``."""
+        with self.registry.cursor() as cr, patch.object(cr, "now", lambda: self.T0):
+            env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
+            sequence = env["crm.nurture.sequence"].create(
+                {"name": name, "enrollment_mode": "none", "send_tz": "UTC"}
+            )
+            step = env["crm.nurture.step"].create(
+                {
+                    "sequence_id": sequence.id,
+                    "name": "Call them",
+                    "trigger": "start",
+                    "action": "activity",
+                }
+            )
+            leads = env["crm.lead"].create(
+                [{"name": f"{name} {i}"} for i in range(count)]
+            )
+            sequence.state = "running"
+            sequence._enroll(leads)
+            self.sequence_id, self.step_id = sequence.id, step.id
+            self.lead_ids = leads.ids
+        self.addCleanup(self._delete_committed_sequence)
+
+    def _delete_committed_sequence(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sequence = env["crm.nurture.sequence"].browse(self.sequence_id)
+            sequence.state = "stopped"  # a running sequence cannot be deleted
+            sequence.unlink()
+            env["crm.lead"].browse(self.lead_ids).unlink()
+
     def _emails_per_lead(self, cr, mailing_id):
         """How many emails (mailing traces) of the mailing each lead got."""
         cr.execute(

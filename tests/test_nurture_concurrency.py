@@ -21,34 +21,7 @@ class TestNurtureConcurrency(CommittedCursorsMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr, patch.object(cr, "now", lambda: self.T0):
-            env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
-            sequence = env["crm.nurture.sequence"].create(
-                {"name": "Concurrent", "enrollment_mode": "none", "send_tz": "UTC"}
-            )
-            env["crm.nurture.step"].create(
-                {
-                    "sequence_id": sequence.id,
-                    "name": "Call them",
-                    "trigger": "start",
-                    "action": "activity",
-                }
-            )
-            leads = env["crm.lead"].create(
-                [{"name": f"Concurrent nurture {i}"} for i in range(6)]
-            )
-            sequence.state = "running"
-            sequence._enroll(leads)
-            self.sequence_id, self.lead_ids = sequence.id, leads.ids
-        self.addCleanup(self._delete_committed_data)
-
-    def _delete_committed_data(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            sequence = env["crm.nurture.sequence"].browse(self.sequence_id)
-            sequence.state = "stopped"  # a running sequence cannot be deleted
-            sequence.unlink()
-            env["crm.lead"].browse(self.lead_ids).unlink()
+        self._commit_activity_sequence("Concurrent nurture")
 
     def assert_each_step_once(self):
         with self.registry.cursor() as cr:

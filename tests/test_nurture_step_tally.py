@@ -383,35 +383,7 @@ class TestNurtureStepTallyConcurrency(CommittedCursorsMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr, patch.object(cr, "now", lambda: self.T0):
-            env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
-            sequence = env["crm.nurture.sequence"].create(
-                {"name": "Tally at once", "enrollment_mode": "none", "send_tz": "UTC"}
-            )
-            step = env["crm.nurture.step"].create(
-                {
-                    "sequence_id": sequence.id,
-                    "name": "Call them",
-                    "trigger": "start",
-                    "action": "activity",
-                }
-            )
-            leads = env["crm.lead"].create(
-                [{"name": f"Tally at once {i}"} for i in range(6)]
-            )
-            sequence.state = "running"
-            sequence._enroll(leads)
-            self.sequence_id, self.step_id = sequence.id, step.id
-            self.lead_ids = leads.ids
-        self.addCleanup(self._delete_committed_data)
-
-    def _delete_committed_data(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            sequence = env["crm.nurture.sequence"].browse(self.sequence_id)
-            sequence.state = "stopped"
-            sequence.unlink()
-            env["crm.lead"].browse(self.lead_ids).unlink()
+        self._commit_activity_sequence("Tally at once")
 
     def test_two_engines_same_step(self):
         with ExitStack() as stack:
