@@ -9,6 +9,32 @@ def post_init_hook(env):
     were counted by ``crm.lead.create`` already, and are left as they are.
     """
     env["crm.lead.tag.stat"]._backfill_existing_tags()
+    # Opens and clicks recorded before the addon could not be classified: a
+    # person's, as they counted then; the step tally counts them so.
+    env.flush_all()
+    backfill_human_signals(env.cr)
+    env.invalidate_all()
+    env["crm.nurture.step.tally"]._rebuild()
+
+
+def backfill_human_signals(cr):
+    """Date the person's open and click of the mailing traces that Odoo marks
+    opened or clicked and that have none (one statement each)."""
+    cr.execute(
+        """
+        UPDATE mailing_trace
+           SET human_open_datetime = COALESCE(open_datetime, reply_datetime,
+                                              sent_datetime, create_date)
+         WHERE human_open_datetime IS NULL
+           AND (open_datetime IS NOT NULL OR trace_status IN ('open', 'reply'))
+        """
+    )
+    cr.execute(
+        """
+        UPDATE mailing_trace SET human_click_datetime = links_click_datetime
+         WHERE human_click_datetime IS NULL AND links_click_datetime IS NOT NULL
+        """
+    )
 
 
 def uninstall_hook(env):

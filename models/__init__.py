@@ -16,6 +16,7 @@ from . import mailing_click_tag_rule
 from . import mailing_filter
 from . import mailing_mailing
 from . import mailing_mailing_click
+from . import mailing_mailing_signal
 from . import mailing_mailing_nurture
 from . import mailing_mailing_reactivation
 from . import mailing_mailing_recurrence

@@ -210,6 +210,9 @@ class CrmNurtureSequence(models.Model):
                 "sent_datetime": sent,
                 "open_datetime": opened or clicked or False,
                 "links_click_datetime": clicked or False,
+                # The seed's readers are people.
+                "human_open_datetime": opened or False,
+                "human_click_datetime": clicked or False,
                 "nurture_trace_id": trace.id,
             }
         )

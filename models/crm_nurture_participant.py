@@ -231,7 +231,8 @@ class CrmNurtureParticipant(models.Model):
         if sequence.success_replied:
             goals.append(emails_with(SQL("email.trace_status = 'reply'")))
         if sequence.success_clicked:
-            goals.append(emails_with(SQL("email.links_click_datetime IS NOT NULL")))
+            # A person's click: a scanner's or a robot's is no goal.
+            goals.append(emails_with(SQL("email.human_click_datetime IS NOT NULL")))
         if sequence.success_tag_ids:
             goals.append(
                 SQL(

@@ -1,6 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL, float_round
 
 # Each number of a step, as a condition on its traces (SQL, for the counts) and as
@@ -39,17 +39,37 @@ STEP_METRICS = {
         SQL("mail.trace_status IN ('error', 'cancel')"),
         [("mailing_trace_id.trace_status", "in", ("error", "cancel"))],
     ),
+    # Opens and clicks of a person (see engagement_signal): a click or a reply is
+    # also an open; machines' are counted apart, below.
     "opened": (
-        SQL("mail.trace_status IN ('open', 'reply')"),
-        [("mailing_trace_id.trace_status", "in", ("open", "reply"))],
+        SQL(
+            "(mail.human_open_datetime IS NOT NULL"
+            " OR mail.human_click_datetime IS NOT NULL"
+            " OR mail.trace_status = 'reply')"
+        ),
+        [
+            "|",
+            "|",
+            ("mailing_trace_id.human_open_datetime", "!=", False),
+            ("mailing_trace_id.human_click_datetime", "!=", False),
+            ("mailing_trace_id.trace_status", "=", "reply"),
+        ],
     ),
     "ignored": (
-        SQL("mail.trace_status = 'sent'"),
-        [("mailing_trace_id.trace_status", "=", "sent")],
+        SQL(
+            "mail.trace_status IN ('sent', 'open')"
+            " AND mail.human_open_datetime IS NULL"
+            " AND mail.human_click_datetime IS NULL"
+        ),
+        [
+            ("mailing_trace_id.trace_status", "in", ("sent", "open")),
+            ("mailing_trace_id.human_open_datetime", "=", False),
+            ("mailing_trace_id.human_click_datetime", "=", False),
+        ],
     ),
     "clicked": (
-        SQL("mail.links_click_datetime IS NOT NULL"),
-        [("mailing_trace_id.links_click_datetime", "!=", False)],
+        SQL("mail.human_click_datetime IS NOT NULL"),
+        [("mailing_trace_id.human_click_datetime", "!=", False)],
     ),
     "replied": (
         SQL("mail.trace_status = 'reply'"),
@@ -58,6 +78,30 @@ STEP_METRICS = {
     "bounced": (
         SQL("mail.trace_status = 'bounce'"),
         [("mailing_trace_id.trace_status", "=", "bounce")],
+    ),
+    "machine_opened": (
+        SQL("mail.machine_open_count > 0"),
+        [("mailing_trace_id.machine_open_count", ">", 0)],
+    ),
+    "machine_clicked": (
+        SQL("mail.machine_click_count > 0"),
+        [("mailing_trace_id.machine_click_count", ">", 0)],
+    ),
+    # Recipients whose only opens were a privacy proxy's prefetch: whether they
+    # open cannot be seen (their clicks can).
+    "proxy_hidden": (
+        SQL(
+            "mail.proxy_open_datetime IS NOT NULL"
+            " AND mail.human_open_datetime IS NULL"
+            " AND mail.human_click_datetime IS NULL"
+            " AND mail.trace_status <> 'reply'"
+        ),
+        [
+            ("mailing_trace_id.proxy_open_datetime", "!=", False),
+            ("mailing_trace_id.human_open_datetime", "=", False),
+            ("mailing_trace_id.human_click_datetime", "=", False),
+            ("mailing_trace_id.trace_status", "!=", "reply"),
+        ],
     ),
 }
 
@@ -107,15 +151,50 @@ class CrmNurtureStep(models.Model):
         "(no mail server, refused by it) or cancelled (blacklisted, invalid or "
         "missing address). The reason is on the participant's last email.",
     )
-    opened_count = fields.Integer(string="Opened", compute="_compute_statistics")
+    opened_count = fields.Integer(
+        string="Opened",
+        compute="_compute_statistics",
+        help="Opened by the person: privacy proxies' prefetches, scanners and "
+        "robots left out (counted apart). A click or a reply is also an open.",
+    )
     ignored_count = fields.Integer(
         string="Ignored",
         compute="_compute_statistics",
-        help="Delivered, neither opened nor clicked.",
+        help="Delivered, neither opened nor clicked by the person.",
     )
-    clicked_count = fields.Integer(string="Clicked", compute="_compute_statistics")
+    clicked_count = fields.Integer(
+        string="Clicked",
+        compute="_compute_statistics",
+        help="Clicked by the person: link scanners and robots left out (counted "
+        "apart).",
+    )
+    machine_opened_count = fields.Integer(
+        string="Opened by Machines",
+        compute="_compute_statistics",
+        help="Emails whose images a machine fetched: a privacy proxy's prefetch "
+        "(Apple Mail), a scanner, a robot. Not counted as opened.",
+    )
+    machine_clicked_count = fields.Integer(
+        string="Clicked by Machines",
+        compute="_compute_statistics",
+        help="Emails whose links a machine opened: a security scanner, a robot, a "
+        "click seconds after delivery, every link at once. Not counted as clicked.",
+    )
+    proxy_hidden_count = fields.Integer(
+        string="Opens Hidden by a Privacy Proxy",
+        compute="_compute_statistics",
+        help="Recipients whose only opens were a privacy proxy's prefetch (Apple "
+        "Mail's privacy protection): whether they open cannot be seen, their "
+        "clicks can. Branch on clicks rather than opens for them.",
+    )
     replied_count = fields.Integer(string="Replied", compute="_compute_statistics")
     bounced_count = fields.Integer(string="Bounced", compute="_compute_statistics")
+    open_branch_hidden_count = fields.Integer(
+        string="Opens Hidden Before This Branch",
+        compute="_compute_open_branch_hidden_count",
+        help="For a step branching on the previous email being opened or not: the "
+        "recipients of that email whose opens a privacy proxy hides.",
+    )
     opened_ratio = fields.Float(string="Opened (%)", compute="_compute_statistics")
     clicked_ratio = fields.Float(string="Clicked (%)", compute="_compute_statistics")
     ignored_ratio = fields.Float(string="Ignored (%)", compute="_compute_statistics")
@@ -130,6 +209,13 @@ class CrmNurtureStep(models.Model):
             step.opened_ratio = float_round(100.0 * values["opened"] / sent, 2)
             step.clicked_ratio = float_round(100.0 * values["clicked"] / sent, 2)
             step.ignored_ratio = float_round(100.0 * values["ignored"] / sent, 2)
+
+    @api.depends("trigger", "parent_id")
+    def _compute_open_branch_hidden_count(self):
+        on_opens = self.filtered(lambda s: s.trigger in ("opened", "not_opened"))
+        (self - on_opens).open_branch_hidden_count = 0
+        for step in on_opens:
+            step.open_branch_hidden_count = step.parent_id.proxy_hidden_count
 
     def _read_statistics(self):
         """Step id -> metric -> number of real participants, in one query of the

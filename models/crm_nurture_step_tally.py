@@ -314,6 +314,22 @@ class CrmNurtureStepTally(models.AbstractModel):
                     SQL.identifier(TALLY_TABLE),
                 )
             )
+        else:
+            # Metrics added since the table was made (filled by the rebuild below,
+            # as the fingerprint changed with them).
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s %s",
+                    SQL.identifier(TALLY_TABLE),
+                    SQL(", ").join(
+                        SQL(
+                            "ADD COLUMN IF NOT EXISTS %s bigint NOT NULL DEFAULT 0",
+                            SQL.identifier(metric),
+                        )
+                        for metric in STEP_METRICS
+                    ),
+                )
+            )
         for function in trigger_functions().values():
             cr.execute(function)
         for table, name, event, function in TRIGGERS:

@@ -585,6 +585,47 @@ class CrmNurtureTrace(models.Model):
             waiting_open._react("opened", "not_opened")
         waiting._react(positive, negative)
 
+    @api.model
+    def _on_mailing_event_withdrawn(self, mailing_traces, since):
+        """Clicks of these emails taken for a person's turned out a machine's
+        (every link clicked at once, noticed at the next click): the steps they
+        moved wait again for their deadline, the "not ..." steps they cancelled
+        since ``since`` are scheduled again, unless a person's open or click
+        still stands. A step already run stays run."""
+        done = self.sudo().search(
+            [("mailing_trace_id", "in", mailing_traces.ids), ("state", "=", "done")]
+        )
+        if not done:
+            return
+        waiting = self.sudo().search(
+            [
+                ("parent_trace_id", "in", done.ids),
+                (
+                    "step_id.trigger",
+                    "in",
+                    ("opened", "not_opened", "clicked", "not_clicked"),
+                ),
+                ("state", "in", ("scheduled", "cancelled")),
+            ]
+        )
+        for trace in waiting:
+            step = trace.step_id
+            if trace.parent_trace_id._email_event_happened(step._get_trigger_event()):
+                continue
+            deadline = trace.parent_trace_id.date_done + step._get_delay()
+            if trace.state == "scheduled" and step.trigger not in NEGATIVE_TRIGGERS:
+                if trace.scheduled_date < deadline:
+                    trace.scheduled_date = deadline
+            elif (
+                trace.state == "cancelled"
+                and step.trigger in NEGATIVE_TRIGGERS
+                and not trace.date_done
+                and trace.write_date >= since
+            ):
+                trace.write(
+                    {"state": "scheduled", "message": False, "scheduled_date": deadline}
+                )
+
     def _react(self, positive, negative):
         now = self.env.cr.now()
         run = self.filtered(lambda t: t.step_id.trigger == positive)

@@ -61,6 +61,8 @@ class MailingMailing(models.Model):
                         "sent_datetime": date if status != "bounce" else False,
                         "open_datetime": opened and date + timedelta(hours=5),
                         "links_click_datetime": clicked and date + timedelta(hours=6),
+                        "human_open_datetime": opened and date + timedelta(hours=5),
+                        "human_click_datetime": clicked and date + timedelta(hours=6),
                     }
                 )
             Trace.create(values)

@@ -1,9 +1,20 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.tools import create_index
+from odoo.tools import SQL, create_index
 
+from ..engagement_signal import (
+    HUMAN,
+    MACHINE_KINDS,
+    PRIVACY_PROXY,
+    REQUEST_KEY,
+    classify,
+)
 from .mailing_mailing_recurrence import RECURRENCE_RUN_KEY
+
+# Context key of a click being recorded: Odoo's open and click setters leave the
+# signal to the click, which knows its link and its time.
+CLICK_RECORDING_KEY = "engagement_signal_click"
 
 
 class MailingTrace(models.Model):
@@ -41,6 +52,44 @@ class MailingTrace(models.Model):
         ondelete="set null",
     )
 
+    # What a person did, apart from machines (see engagement_signal); Odoo's own
+    # fields and status stay as Odoo sets them.
+    human_open_datetime = fields.Datetime(
+        string="Opened by a Person",
+        readonly=True,
+        copy=False,
+        help="First open of the email by its reader (tracking image fetched by a "
+        "person's mail app, or through Gmail's or Yahoo's image proxy, which fetch "
+        "when the reader opens). Machine fetches are counted apart.",
+    )
+    human_click_datetime = fields.Datetime(
+        string="Clicked by a Person",
+        readonly=True,
+        copy=False,
+        help="First click on a link of the email by its reader. Clicks of link "
+        "scanners and robots are counted apart.",
+    )
+    proxy_open_datetime = fields.Datetime(
+        string="Prefetched by a Privacy Proxy",
+        readonly=True,
+        copy=False,
+        help="When a privacy proxy (Apple Mail's privacy protection) first fetched "
+        "the email's images. Opens of the reader through it are not seen.",
+    )
+    machine_open_count = fields.Integer(
+        string="Machine Opens", readonly=True, copy=False
+    )
+    machine_click_count = fields.Integer(
+        string="Machine Clicks", readonly=True, copy=False
+    )
+    machine_signal = fields.Selection(
+        selection=MACHINE_KINDS,
+        string="Last Machine Signal",
+        readonly=True,
+        copy=False,
+        help="Why the last open or click that a machine made was not a person's.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         # Traces created while a recurring mailing runs belong to that run; those
@@ -54,15 +103,20 @@ class MailingTrace(models.Model):
                 vals.setdefault("nurture_trace_id", nurture.get(vals.get("res_id")))
         return super().create(vals_list)
 
-    # Email events move nurture participants waiting on them without delay.
+    # Email events move nurture participants waiting on them without delay: a
+    # person's opens and clicks only, machines' are counted apart.
     def set_opened(self, domain=None):
         traces = super().set_opened(domain=domain)
-        self._notify_nurture(traces, "open")
+        if not self.env.context.get(CLICK_RECORDING_KEY):
+            traces._record_signal("open", self._get_request_signal("open"))
         return traces
 
     def set_clicked(self, domain=None):
         traces = super().set_clicked(domain=domain)
-        self._notify_nurture(traces, "click")
+        if not self.env.context.get(CLICK_RECORDING_KEY):
+            # Without a click record (code, an import): a person's, as a click
+            # route's request is classified by the click (link.tracker.click).
+            traces._record_signal("click", HUMAN)
         return traces
 
     def set_replied(self, domain=None):
@@ -85,17 +139,69 @@ class MailingTrace(models.Model):
                     [("trace_ids.mailing_trace_id", "in", nurtured.ids)]
                 )
 
+    @api.model
+    def _get_request_signal(self, event):
+        """The kind of signal of ``event`` coming from the tracking route's request
+        (``HUMAN`` without one: code, an import, a test)."""
+        signal = self.env.context.get(REQUEST_KEY)
+        if signal is None:
+            return HUMAN
+        return classify(
+            event,
+            signal.get("user_agent"),
+            signal.get("address"),
+            robots=tuple(getattr(type(self.env["ir.http"]), "bots", ())),
+        )
+
+    def _record_signal(self, event, kind, count=1):
+        """Record an ``event`` (``"open"`` or ``"click"``) of ``kind`` on these
+        traces: a person's is dated (its first time) and moves the nurture
+        participants waiting on it; a machine's is counted (``count`` times), with
+        its reason, in one statement. Override point."""
+        if not self:
+            return
+        if kind == HUMAN:
+            fname = f"human_{event}_datetime"
+            self.filtered(lambda trace: not trace[fname]).write(
+                {fname: fields.Datetime.now()}
+            )
+            self._notify_nurture(self, event)
+            return
+        column = f"machine_{event}_count"
+        self.flush_recordset([column, "machine_signal", "proxy_open_datetime"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE mailing_trace
+                   SET %(column)s = COALESCE(%(column)s, 0) + %(count)s,
+                       machine_signal = %(kind)s,
+                       proxy_open_datetime = CASE
+                           WHEN %(proxy)s THEN COALESCE(proxy_open_datetime, %(now)s)
+                           ELSE proxy_open_datetime END
+                 WHERE id = ANY(%(ids)s)
+                """,
+                column=SQL.identifier(column),
+                count=count,
+                kind=kind,
+                proxy=kind == PRIVACY_PROXY,
+                now=fields.Datetime.now(),
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset([column, "machine_signal", "proxy_open_datetime"])
+
     def _nurture_event_happened(self, event):
-        """Whether this email was opened, clicked, replied to or bounced."""
+        """Whether this email was opened, clicked, replied to or bounced (opens and
+        clicks: by a person; a person's click or reply is also their open)."""
         self.ensure_one()
         if event == "open":
             return bool(
-                self.open_datetime
-                or self.links_click_datetime
-                or self.trace_status in ("open", "reply")
+                self.human_open_datetime
+                or self.human_click_datetime
+                or self.trace_status == "reply"
             )
         if event == "click":
-            return bool(self.links_click_datetime)
+            return bool(self.human_click_datetime)
         if event == "reply":
             return self.trace_status == "reply"
         return self.trace_status == "bounce"

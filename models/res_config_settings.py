@@ -3,6 +3,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engagement_signal import (
+    DEFAULT_TOO_SOON_SECONDS,
+    MAX_TOO_SOON_SECONDS,
+    TOO_SOON_PARAM,
+)
 from .crm_lead_contact_pressure import (
     MAX_PRESSURE_DAYS,
     MAX_PRESSURE_LIMIT,
@@ -11,7 +16,8 @@ from .crm_lead_contact_pressure import (
 
 
 class ResConfigSettings(models.TransientModel):
-    """The contact pressure rule, in Email Marketing settings."""
+    """The contact pressure rule and the rule that tells a scanner's click, in
+    Email Marketing settings."""
 
     _inherit = "res.config.settings"
 
@@ -41,6 +47,27 @@ class ResConfigSettings(models.TransientModel):
         help="Leads at the limit are also left out of ordinary mailings on leads "
         "(they do not get that mailing).",
     )
+
+    engagement_too_soon_seconds = fields.Integer(
+        string="Clicks Too Soon After Delivery (Seconds)",
+        config_parameter=TOO_SOON_PARAM,
+        default=DEFAULT_TOO_SOON_SECONDS,
+        help="A click on a link this many seconds after the email was sent, or "
+        "sooner, is a security scanner's, not the reader's: it starts no "
+        '"clicked" branch and runs no link rule (0 turns the rule off).',
+    )
+
+    @api.constrains("engagement_too_soon_seconds")
+    def _check_engagement_too_soon_seconds(self):
+        for settings in self:
+            if not 0 <= settings.engagement_too_soon_seconds <= MAX_TOO_SOON_SECONDS:
+                raise ValidationError(
+                    self.env._(
+                        "Clicks too soon after delivery: the seconds must be between 0 "
+                        "(rule off) and %(max)s.",
+                        max=MAX_TOO_SOON_SECONDS,
+                    )
+                )
 
     @api.constrains("nurture_pressure_limit", "nurture_pressure_days")
     def _check_nurture_pressure(self):

@@ -1,23 +1,22 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from unittest.mock import MagicMock, patch
+from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..engagement_signal import REQUEST_KEY, TOO_SOON_PARAM
 from .common_recurring import NurtureRecurringCommon
 
-REQUEST = "odoo.addons.mass_mailing_crm_nurture.models.link_tracker_click.request"
 BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
 )
 
 
-def fake_request(user_agent):
-    request = MagicMock()
-    request.httprequest.user_agent.string = user_agent
-    return request
+def route_signal(user_agent, address="198.51.100.7"):
+    """What the click route keeps of a request (see engagement_signal)."""
+    return {REQUEST_KEY: {"user_agent": user_agent, "address": address}}
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
@@ -29,6 +28,9 @@ class TestClickTagRules(NurtureRecurringCommon):
             [{"name": "Clicked shop"}, {"name": "Wants teapot"}]
         )
         cls.interested = cls.env["mailing.list"].create({"name": "Interested"})
+        # These tests click at once after sending: the too-soon rule is tested
+        # with the other rules (test_engagement_signals).
+        cls.env["ir.config_parameter"].set_param(TOO_SOON_PARAM, 0)
 
     def sent_mailing(self, rules, leads=None):
         """A one-off lead mailing with link ``rules``, sent to ``leads``."""
@@ -51,8 +53,13 @@ class TestClickTagRules(NurtureRecurringCommon):
         return mailing
 
     def click(self, mailing, lead, label, user_agent=BROWSER):
-        with patch(REQUEST, fake_request(user_agent)):
+        """Click as through the click route, with the request's ``user_agent``."""
+        env = self.env
+        self.env = env(context=dict(env.context, **route_signal(user_agent)))
+        try:
             return self.gateway_mail_trace_click(mailing, lead, label)
+        finally:
+            self.env = env
 
     def stat(self, lead, tag):
         return self.env["crm.lead.tag.stat"].search(
@@ -133,14 +140,12 @@ class TestClickTagRules(NurtureRecurringCommon):
             .code
         )
         gone.unlink()
-        with patch(REQUEST, fake_request(BROWSER)):
-            click = (
-                self.env["link.tracker.click"]
-                .sudo()
-                .add_click(
-                    code, ip="1.2.3.4", country_code="BE", mailing_trace_id=trace.id
-                )
-            )
+        click = (
+            self.env["link.tracker.click"]
+            .with_context(**route_signal(BROWSER))
+            .sudo()
+            .add_click(code, ip="1.2.3.4", country_code="BE", mailing_trace_id=trace.id)
+        )
         self.assertTrue(click)
         self.assertTrue(trace.links_click_datetime)
 
@@ -158,6 +163,13 @@ class TestClickTagRules(NurtureRecurringCommon):
         self.assertFalse(self.leads[0].tag_ids)
         self.click(mailing, self.leads[0], "shop")
         self.assertEqual(self.leads[0].tag_ids, self.tag_shop)
+        clicks = self.env["link.tracker.click"].search(
+            [("mass_mailing_id", "=", mailing.id)], order="id"
+        )
+        self.assertEqual(
+            clicks.mapped("signal_kind"),
+            ["robot", "scanner", "scanner", "unknown", "human"],
+        )
 
     @mute_logger("odoo.addons.mass_mailing_crm_nurture.models.link_tracker_click")
     def test_failing_rule_never_breaks_the_click(self):

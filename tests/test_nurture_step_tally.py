@@ -8,6 +8,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from ..engagement_signal import REQUEST_KEY
 from ..models import crm_nurture_step_tally
 from ..models.crm_nurture_step_statistics import STEP_METRICS
 from .common import CommittedCursorsMixin
@@ -131,12 +132,39 @@ class TestNurtureStepTally(CommittedCursorsMixin, NurtureSequenceCommon):
             ("set_bounced", dan, "bounced", 1),
             ("set_failed", eve, "undelivered", 1),
             ("set_canceled", ann, "undelivered", 2),
-            ("set_sent", ann | eve, "ignored", 3),
+            # Delivered again, neither opened nor clicked by a person: eve only
+            # (ann was opened, bob clicked, before).
+            ("set_sent", ann | eve, "ignored", 1),
         ]
         for method, traces, metric, expected in steps:
             getattr(traces, method)()
             self.assertTally(method)
             self.assertEqual(self.number(self.week1, metric), expected, method)
+
+    def test_machine_signals(self):
+        """Opens and clicks of machines through the routes (counted apart, in one
+        statement of their own) and a burst of clicks withdrawn."""
+        self.send_week1()
+        ann, bob = self.week1_traces(self.ann), self.week1_traces(self.bob)
+        prefetch = {REQUEST_KEY: {"user_agent": "Mozilla/5.0", "address": "17.1.2.3"}}
+        ann.with_context(**prefetch).set_opened()
+        self.assertTally("prefetched")
+        self.assertEqual(self.number(self.week1, "machine_opened"), 1)
+        self.assertEqual(self.number(self.week1, "proxy_hidden"), 1)
+        self.assertEqual(self.number(self.week1, "opened"), 0)
+        code = self.env["link.tracker.code"].search(
+            [("link_id.url", "=", "https://www.example.com/teapot")], limit=1
+        )
+        scanner = {REQUEST_KEY: {"user_agent": "Mimecast", "address": "1.2.3.4"}}
+        self.env["link.tracker.click"].with_context(**scanner).sudo().add_click(
+            code.code, mailing_trace_id=bob.id
+        )
+        self.assertTally("scanned")
+        self.assertEqual(self.number(self.week1, "machine_clicked"), 1)
+        self.assertEqual(self.number(self.week1, "clicked"), 0)
+        ann.set_opened()
+        self.assertTally("opened by the person after the prefetch")
+        self.assertEqual(self.number(self.week1, "proxy_hidden"), 0)
 
     def test_add_tags_step_and_exits(self):
         """A tag step done for some, participants exited or removed: their
