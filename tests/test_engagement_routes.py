@@ -177,10 +177,10 @@ class TestEngagementRoutes(NurtureRecurringCommon, HttpCase):
         self.assertEqual(call.scheduled_date, later, '"clicked" runs now')
         self.assertEqual(self.lead.tag_ids, self.tag_interested, "the link rule ran")
         clicks = help_mail.links_click_ids.sorted("id")
+        self.assertEqual(clicks.mapped("signal_kind"), ["scanner", "too_soon", "human"])
         self.assertEqual(
-            clicks.mapped("signal_kind"), ["scanner", "too_soon", "human"]
+            clicks.mapped("ip"), ["40.94.1.1", "40.94.1.2", PERSON_ADDRESS]
         )
-        self.assertEqual(clicks.mapped("ip"), ["40.94.1.1", "40.94.1.2", PERSON_ADDRESS])
         self.assertEqual(clicks[-1].link_id.url, "https://www.example.com/help")
         self.process(later)
         self.assertEqual(call.state, "done")
@@ -193,4 +193,6 @@ class TestEngagementRoutes(NurtureRecurringCommon, HttpCase):
             ),
             (1, 1, 1),
         )
-        self.assertEqual(self.help._read_statistics(), self.help._read_statistics_live())
+        self.assertEqual(
+            self.help._read_statistics(), self.help._read_statistics_live()
+        )

@@ -1,7 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
-from unittest.mock import patch
 
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
@@ -60,7 +59,9 @@ class TestEngagementRules(NurtureSequenceCommon):
     def test_gmail_and_yahoo_proxies_are_people(self):
         """Gmail's and Yahoo's image proxies fetch when the reader opens."""
         for agent in (GMAIL_PROXY, YAHOO_PROXY):
-            self.assertEqual(classify("open", agent, "66.102.8.1", self.robots()), "human")
+            self.assertEqual(
+                classify("open", agent, "66.102.8.1", self.robots()), "human"
+            )
 
     def test_scanners_and_robots(self):
         """Agents of link scanners, scripts and Odoo's robot list are machines."""
@@ -128,9 +129,7 @@ class TestEngagementRules(NurtureSequenceCommon):
         )
         self.assertEqual(self.env["link.tracker.click"]._get_too_soon_seconds(), 30)
         with self.assertRaises(ValidationError):
-            self.env["res.config.settings"].create(
-                {"engagement_too_soon_seconds": -1}
-            )
+            self.env["res.config.settings"].create({"engagement_too_soon_seconds": -1})
 
     def test_proxy_mode_forwarded_address(self):
         """Behind a reverse proxy, the client's address is the one Odoo takes from
@@ -148,9 +147,12 @@ class TestEngagementRules(NurtureSequenceCommon):
         http.ProxyFix(lambda env, start: [])(environ, lambda *a: None)
         kept = signal.request_signal(Request(environ))
         self.assertEqual(kept, {"user_agent": APPLE_PREFETCH, "address": APPLE_ADDRESS})
-        self.assertEqual(classify("open", **{
-            "user_agent": kept["user_agent"], "address": kept["address"]
-        }), signal.PRIVACY_PROXY)
+        self.assertEqual(
+            classify(
+                "open", **{"user_agent": kept["user_agent"], "address": kept["address"]}
+            ),
+            signal.PRIVACY_PROXY,
+        )
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
@@ -178,23 +180,38 @@ class TestEngagementSignals(NurtureSequenceCommon):
         )
 
     def code(self, url):
-        return self.env["link.tracker.code"].search(
-            [("link_id.url", "=", url), ("link_id.mass_mailing_id", "=", self.week1.mailing_id.id)],
-            limit=1,
-        ).code
+        return (
+            self.env["link.tracker.code"]
+            .search(
+                [
+                    ("link_id.url", "=", url),
+                    ("link_id.mass_mailing_id", "=", self.week1.mailing_id.id),
+                ],
+                limit=1,
+            )
+            .code
+        )
 
-    def click(self, lead, when, user_agent=BROWSER, url="https://www.example.com/teapot"):
+    def click(
+        self, lead, when, user_agent=BROWSER, url="https://www.example.com/teapot"
+    ):
         with self.at(when):
             return (
                 self.env["link.tracker.click"]
                 .with_context(**route(user_agent))
                 .sudo()
-                .add_click(self.code(url), ip=PERSON_ADDRESS, mailing_trace_id=self.trace(lead).id)
+                .add_click(
+                    self.code(url),
+                    ip=PERSON_ADDRESS,
+                    mailing_trace_id=self.trace(lead).id,
+                )
             )
 
     def open(self, lead, when, user_agent=IPHONE_MAIL, address=PERSON_ADDRESS):
         with self.at(when):
-            self.trace(lead).with_context(**route(user_agent, address)).sudo().set_opened()
+            self.trace(lead).with_context(
+                **route(user_agent, address)
+            ).sudo().set_opened()
 
     def branch(self, lead, step):
         return self.participant(lead).trace_ids.filtered(lambda t: t.step_id == step)
@@ -211,7 +228,10 @@ class TestEngagementSignals(NurtureSequenceCommon):
         self.assertFalse(trace.machine_open_count)
         click = trace.links_click_ids
         self.assertEqual(click.signal_kind, "human")
-        self.assertEqual(self.branch(self.ann, self.week2_clicked).scheduled_date.date(), (self.T0 + timedelta(hours=2)).date())
+        self.assertEqual(
+            self.branch(self.ann, self.week2_clicked).scheduled_date.date(),
+            (self.T0 + timedelta(hours=2)).date(),
+        )
 
     def test_machine_open_and_click_do_not_branch(self):
         """A prefetch, a scanner's click and a click seconds after delivery are
@@ -219,7 +239,9 @@ class TestEngagementSignals(NurtureSequenceCommon):
         trace = self.trace(self.ann)
         clicked = self.branch(self.ann, self.week2_clicked)
         deadline = clicked.scheduled_date
-        self.open(self.ann, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS)
+        self.open(
+            self.ann, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS
+        )
         self.click(self.ann, self.T0 + timedelta(seconds=2))  # too soon
         self.click(self.ann, self.T0 + timedelta(hours=1), "Mimecast URL Protect")
         self.assertEqual(trace.trace_status, "open", "Odoo's status as Odoo keeps it")
@@ -230,7 +252,8 @@ class TestEngagementSignals(NurtureSequenceCommon):
         self.assertTrue(trace.proxy_open_datetime)
         self.assertEqual(trace.machine_signal, "scanner")
         self.assertEqual(
-            trace.links_click_ids.sorted("id").mapped("signal_kind"), ["too_soon", "scanner"]
+            trace.links_click_ids.sorted("id").mapped("signal_kind"),
+            ["too_soon", "scanner"],
         )
         self.assertEqual(clicked.scheduled_date, deadline, "the clicked branch waits")
         self.assertFalse(self.participant(self.ann)._has_email_event("click"))
@@ -258,7 +281,9 @@ class TestEngagementSignals(NurtureSequenceCommon):
         self.click(self.cid, when)
         self.assertTrue(trace.human_click_datetime)
         self.assertEqual(clicked.scheduled_date, when)
-        self.click(self.cid, when + timedelta(seconds=1), url="https://www.example.com/cups")
+        self.click(
+            self.cid, when + timedelta(seconds=1), url="https://www.example.com/cups"
+        )
         self.assertEqual(
             trace.links_click_ids.mapped("signal_kind"), ["all_links", "all_links"]
         )
@@ -270,18 +295,25 @@ class TestEngagementSignals(NurtureSequenceCommon):
         self.click(self.bob, when)
         self.click(self.bob, when + timedelta(seconds=1))
         self.assertEqual(
-            self.trace(self.bob).links_click_ids.mapped("signal_kind"), ["human", "human"]
+            self.trace(self.bob).links_click_ids.mapped("signal_kind"),
+            ["human", "human"],
         )
 
     def test_success_and_statistics_count_people(self):
         """The "clicked" goal, the step numbers and the mailing's show a person's
         engagement; machines' beside it."""
         self.sequence.success_clicked = True
-        self.open(self.ann, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS)
-        self.open(self.bob, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS)
+        self.open(
+            self.ann, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS
+        )
+        self.open(
+            self.bob, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS
+        )
         self.click(self.bob, self.T0 + timedelta(hours=1), "Proofpoint URL Defense")
         self.open(self.cid, self.T0 + timedelta(hours=3))
-        self.assertFalse(self.participant(self.bob).date_succeeded, "no goal by a scanner")
+        self.assertFalse(
+            self.participant(self.bob).date_succeeded, "no goal by a scanner"
+        )
         self.env.invalidate_all()
         step = self.week1
         self.assertEqual(
