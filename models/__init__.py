@@ -37,4 +37,6 @@ from . import crm_nurture_trace_pressure
 from . import mailing_mailing_pressure
 from . import mailing_trace_pressure
 from . import res_config_settings
+from . import ir_cron
+from . import mail_mail
 from . import mailing_mailing_demo
