@@ -334,10 +334,16 @@ class CrmNurtureSequence(models.Model):
         running._exit("stopped")
 
     def _trigger_process(self, at=None):
-        cron = self.env.ref(
-            "mass_mailing_crm_nurture.ir_cron_nurture_process", raise_if_not_found=False
+        """Wake the scheduled action that runs the engine, and its copies (a
+        deployment duplicates it to run the engine in several cron workers, see
+        the README): each copy takes its share of the work at once."""
+        crons = self.env["ir.cron"].sudo().search(
+            [
+                ("model_id.model", "=", self._name),
+                ("code", "=like", "%model._cron_process()%"),
+            ]
         )
-        if cron:
+        for cron in crons:
             cron._trigger(at)
 
     @api.model

@@ -271,6 +271,20 @@ class TestNurtureBudget(BudgetCase, NurtureSequenceCommon):
         self.assertEqual(len(self.sequence.participant_ids), len(leads))
         self.assertEqual(len(self.week1.mailing_id.mailing_trace_ids), len(leads))
 
+    def test_copies_of_the_action_are_woken_too(self):
+        """A deployment duplicates the action to run the engine in several cron
+        workers: an enrollment wakes every copy, not only the original."""
+        action = self.env.ref("mass_mailing_crm_nurture.ir_cron_nurture_process")
+        copy = action.copy({"active": True})
+        other = self.env.ref("mass_mailing_crm_nurture.ir_cron_mailing_recurrence")
+        Trigger = self.env["ir.cron.trigger"]
+        Trigger.search([]).unlink()
+        self.start_with(self.leads)
+        woken = Trigger.search([]).cron_id
+        self.assertIn(action, woken)
+        self.assertIn(copy, woken)
+        self.assertNotIn(other, woken)
+
     def test_real_clock_a_few_seconds(self):
         """On the real clock: with a limit of 3 s, one run on a backlog returns
         within it, with work left."""
