@@ -37,3 +37,4 @@ from . import test_nurture_failures_visible
 from . import test_manager_day_tour
 from . import test_contact_pressure
 from . import test_persian_rtl_tour
+from . import test_nurture_dates
