@@ -163,9 +163,10 @@ class CrmNurtureSequence(models.Model):
     # ------------------------------------------------------------------
 
     def init(self):
-        super().init()
+        res = super().init()
         # After an upgrade or a field dropped and added again.
         self._date_sync_indexes()
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -460,7 +461,7 @@ class CrmNurtureParticipant(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # One participation per lead, sequence and occurrence: a date (or a year's
         # anniversary) never enrolls twice, whatever runs at once or again.
         self.env.cr.execute(
@@ -470,6 +471,7 @@ class CrmNurtureParticipant(models.Model):
              WHERE date_occurrence IS NOT NULL AND is_test IS NOT TRUE
             """
         )
+        return res
 
 
 def _is_leap(year):

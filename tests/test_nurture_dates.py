@@ -46,8 +46,7 @@ class NurtureDatesCommon(NurtureSequenceCommon):
 
     def joined(self):
         return sorted(
-            (p.lead_id.name, p.date_occurrence)
-            for p in self.sequence.participant_ids
+            (p.lead_id.name, p.date_occurrence) for p in self.sequence.participant_ids
         )
 
     def date_indexes(self):
