@@ -53,6 +53,8 @@ MAX_CATCH_UP_DAYS = 365
 DATE_PASS_LOCK = 0x4E445401
 # The states of a sequence whose dates enroll leads, and so whose indexes are kept.
 DATE_STATES = ("draft", "running", "paused")
+# What a change of makes a running sequence's dates count from today on.
+DATE_RULE_FIELDS = {"enrollment_mode", "date_field_id", "date_repeat", "date_offset"}
 # What a change of makes the indexes looked at again.
 DATE_INDEX_FIELDS = {
     "enrollment_mode",
@@ -177,6 +179,12 @@ class CrmNurtureSequence(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if DATE_RULE_FIELDS & set(vals):
+            # New rules count from today: days passed under others are not caught up.
+            for sequence in self.filtered(lambda s: s.state in ("running", "paused")):
+                sequence.date_done_until = sequence._date_local_today() - timedelta(
+                    days=1
+                )
         if DATE_INDEX_FIELDS & set(vals) and (
             vals.get("enrollment_mode") == "date"
             or any(s.enrollment_mode == "date" for s in self)
@@ -472,6 +480,37 @@ class CrmNurtureParticipant(models.Model):
             """
         )
         return res
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    def _merge_nurture_participations(self, opportunities):
+        """The merged leads' participations move to this one: where two are for
+        the same sequence and occurrence (two leads of the same birthday), the
+        first keeps it, the others no longer hold it (the unique index would
+        refuse the move; the head lead had that occurrence once already)."""
+        self.ensure_one()
+        Participant = self.env["crm.nurture.participant"].sudo()
+        dated = Participant.search(
+            [
+                ("lead_id", "in", (self | opportunities).ids),
+                ("date_occurrence", "!=", False),
+                ("is_test", "=", False),
+            ]
+        )
+        seen = set()
+        duplicates = Participant
+        # The head's own first, then the merged ones' in their order of enrollment.
+        for participant in dated.sorted(
+            lambda p: (p.lead_id != self, p.date_enrolled, p.id)
+        ):
+            key = (participant.sequence_id.id, participant.date_occurrence)
+            if key in seen:
+                duplicates |= participant
+            seen.add(key)
+        duplicates.write({"date_occurrence": False})
+        return super()._merge_nurture_participations(opportunities)
 
 
 def _is_leap(year):

@@ -206,6 +206,15 @@ class TestNurtureDates(NurtureDatesCommon):
             self.joined(),
             [(bob.name, date(2026, 5, 4)), (cid.name, date(2026, 5, 5))],
         )
+        # Enrolling otherwise for a while, then on dates again: the days between
+        # are not caught up.
+        self.leads.date_deadline = date(2026, 5, 10)
+        with self.at(datetime(2026, 5, 9, 8, 0)):
+            self.sequence.enrollment_mode = "none"
+        with self.at(datetime(2026, 5, 12, 8, 0)):
+            self.sequence.enrollment_mode = "date"
+        self.run_pass(datetime(2026, 5, 12, 9, 0))
+        self.assertEqual(len(self.sequence.participant_ids), 2)
 
     def test_missed_days_caught_up_once(self):
         """The server is down on 5 and 6 May: the pass of the 7th enrolls their
@@ -298,6 +307,33 @@ class TestNurtureDates(NurtureDatesCommon):
         self.assertEqual(self.participant(bob).state, "exited")
         self.assertEqual(self.participant(bob).exit_reason, "optout")
         self.assertEqual(self.week1.mailing_id.mailing_trace_ids.res_id, ann.id)
+
+    def test_merge_of_leads_of_the_same_day(self):
+        """Two leads of the same day, both enrolled, merged: both participations
+        move to the remaining lead, which holds the occurrence once."""
+        ann, bob = self.leads[:2]
+        (ann | bob).write(
+            {"date_deadline": date(2026, 5, 4), "user_id": self.user_salesman.id}
+        )
+        self.start(datetime(2026, 5, 3, 8, 0))
+        self.run_pass(self.T0)
+        participations = self.sequence.participant_ids
+        self.assertEqual(len(participations), 2)
+        wizard = (
+            self.env["crm.merge.opportunity"]
+            .with_user(self.user_salesman)
+            .with_context(active_model="crm.lead", active_ids=(ann | bob).ids)
+            .create({})
+        )
+        wizard.action_merge()
+        head = (ann | bob).exists()
+        self.assertEqual(participations.lead_id, head)
+        self.assertEqual(
+            sorted(participations.mapped("date_occurrence"), key=bool),
+            [False, date(2026, 5, 4)],
+        )
+        self.run_pass(self.T0 + self.days(1))
+        self.assertEqual(len(self.sequence.participant_ids), 2)
 
     def test_indexes_follow_the_sequences(self):
         """Once: a btree on the date; yearly: month and day; none left when no
