@@ -28,6 +28,7 @@ from . import crm_nurture_sequence_statistics
 from . import crm_nurture_step_statistics
 from . import crm_nurture_step_tally
 from . import crm_nurture_sequence_template
+from . import crm_nurture_sequence_dates
 from . import crm_nurture_funnel_report
 from . import crm_nurture_demo
 from . import crm_lead_contact_pressure

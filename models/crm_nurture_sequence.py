@@ -362,6 +362,7 @@ class CrmNurtureSequence(models.Model):
                     ("enrollment_mode", "=", "continuous"),
                 ]
             )._enroll_matching_isolated(budget)
+            enrolled &= self._cron_enroll_on_dates(budget)
             # Goals reached since the last run end those participations first: no
             # email leaves after the goal.
             self.env["crm.nurture.participant"]._check_successes()

@@ -38,3 +38,4 @@ from . import test_manager_day_tour
 from . import test_contact_pressure
 from . import test_persian_rtl_tour
 from . import test_cron_budget
+from . import test_nurture_dates
