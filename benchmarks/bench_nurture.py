@@ -39,8 +39,6 @@ from bench_recurring import make_leads
 import odoo
 from odoo import SUPERUSER_ID, api
 
-from odoo.addons.mass_mailing_crm_nurture import cron_budget
-
 
 def timed(fn):
     start = time.perf_counter()
@@ -129,6 +127,8 @@ def email_step_round(registry, side, n, stamp):
             )
             mailing = step.mailing_id
             Trace = env["crm.nurture.trace"]
+            # The addon's modules load with the registry, after this script's.
+            from odoo.addons.mass_mailing_crm_nurture import cron_budget
 
             def run():
                 calls = 0

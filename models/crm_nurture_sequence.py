@@ -507,18 +507,19 @@ class CrmNurtureSequence(models.Model):
         if not leads:
             return self.env["crm.nurture.participant"]
         now = self.env.cr.now()
+        # Set-based: one insert for the participants, one for their first steps.
         participants = (
             self.env["crm.nurture.participant"]
             .sudo()
-            .create(
+            ._create_rows(
                 [
                     {
                         "sequence_id": self.id,
-                        "lead_id": lead.id,
+                        "lead_id": lead_id,
                         "date_enrolled": now,
                         "is_test": is_test,
                     }
-                    for lead in leads
+                    for lead_id in leads.ids
                 ]
             )
         )

@@ -127,6 +127,9 @@ class CrmNurtureTrace(models.Model):
         :param parents: participant id -> the trace of the parent step (for steps
             that wait on the parent's email)
         """
+        # The participants' sequence, lead and test flag, read once: the step
+        # traces carry them (precomputed related fields), inserted set-based.
+        participants.fetch(["sequence_id", "lead_id", "is_test"])
         values = []
         for step in steps:
             delay = step._get_delay()
@@ -137,10 +140,13 @@ class CrmNurtureTrace(models.Model):
                         "participant_id": participant.id,
                         "step_id": step.id,
                         "scheduled_date": after + delay,
-                        "parent_trace_id": parent,
+                        "parent_trace_id": parent or False,
+                        "sequence_id": participant.sequence_id.id,
+                        "lead_id": participant.lead_id.id,
+                        "is_test": participant.is_test,
                     }
                 )
-        return self.create(values)
+        return self._create_rows(values)
 
     # ------------------------------------------------------------------
     # Processing
