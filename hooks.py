@@ -1,5 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from .models.crm_nurture_sequence_dates import drop_date_indexes
 
 
 def post_init_hook(env):
@@ -38,7 +39,9 @@ def backfill_human_signals(cr):
 
 
 def uninstall_hook(env):
-    """The expiry mark and the step tally are of the addon's own making (the
-    tally's trigger on Odoo's mailing traces would outlive the addon)."""
+    """The expiry mark, the step tally and the date indexes on the leads are of the
+    addon's own making (the tally's trigger on Odoo's mailing traces, the indexes on
+    Odoo's leads would outlive the addon)."""
     env.cr.execute("DROP TABLE IF EXISTS crm_lead_tag_expiry_mark CASCADE")
     env["crm.nurture.step.tally"]._drop()
+    drop_date_indexes(env.cr)

@@ -29,6 +29,7 @@ from . import crm_nurture_sequence_statistics
 from . import crm_nurture_step_statistics
 from . import crm_nurture_step_tally
 from . import crm_nurture_sequence_template
+from . import crm_nurture_sequence_dates
 from . import crm_nurture_funnel_report
 from . import crm_nurture_demo
 from . import crm_lead_contact_pressure
@@ -38,4 +39,6 @@ from . import crm_nurture_trace_pressure
 from . import mailing_mailing_pressure
 from . import mailing_trace_pressure
 from . import res_config_settings
+from . import ir_cron
+from . import mail_mail
 from . import mailing_mailing_demo

@@ -4,6 +4,8 @@ import logging
 
 from odoo import api, fields, models, tools
 
+from .. import cron_budget
+from ..cron_budget import RunBudget
 from ..retry import CONCURRENCY_ERRORS, auto_commit_enabled
 
 _logger = logging.getLogger(__name__)
@@ -276,11 +278,17 @@ class CrmLeadTagStat(models.Model):
 
     @api.model
     def _cron_expire_tags(self):
-        """Scheduled action: remove tags whose lifetime has ended from the leads."""
-        self._expire_tags(max_batches=EXPIRY_MAX_BATCHES)
+        """Scheduled action: remove tags whose lifetime has ended from the leads,
+        within the time budget of the scheduled run (see ``cron_budget``)."""
+        with cron_budget.job_run():
+            budget = RunBudget(self.env)
+            if not budget.allows():
+                budget.hand_over(self.env)
+                return
+            self._expire_tags(max_batches=EXPIRY_MAX_BATCHES, budget=budget)
 
     @api.model
-    def _expire_tags(self, batch_size=10000, max_batches=None):
+    def _expire_tags(self, batch_size=10000, max_batches=None, budget=None):
         """Remove expired tags from leads (active and archived), batch by batch.
 
         Counters are taken in expiry order from where the last batch stopped (the
@@ -296,16 +304,20 @@ class CrmLeadTagStat(models.Model):
         :param max_batches: stop after this many batches (the scheduled action is
             then called again at once, see ``ir.cron._notify_progress``; another
             process may take over)
+        :param budget: the time budget of the run (``cron_budget.RunBudget``):
+            no batch starts once it is spent, the work left is reported
         :return: number of tags removed
         """
         auto_commit = auto_commit_enabled()
+        budget = budget or RunBudget(self.env)
         now = self.env.cr.now()
         done = seen = conflicts = 0
         total = None
         batches = 0
-        while max_batches is None or batches < max_batches:
+        while (max_batches is None or batches < max_batches) and budget.allows():
             try:
-                batch = self._expire_batch_isolated(now, batch_size, auto_commit)
+                with budget.batch():
+                    batch = self._expire_batch_isolated(now, batch_size, auto_commit)
             except CONCURRENCY_ERRORS as error:
                 # Another run moved the mark, or removed the same links, since this
                 # transaction started: in a fresh transaction, go on from where it
@@ -326,9 +338,8 @@ class CrmLeadTagStat(models.Model):
             seen += counted
             batches += 1
             done += len(lead_ids)
-            self.env["ir.cron"]._notify_progress(
-                done=seen, remaining=max(total - seen, 0)
-            )
+            budget.add_done(counted)
+            budget.notify_progress(self.env, remaining=max(total - seen, 0))
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if done:

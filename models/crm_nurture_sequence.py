@@ -12,14 +12,21 @@ from odoo.tools import SQL
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from .. import cron_budget
+from ..cron_budget import RunBudget
 from ..relative_domain import DomainEvaluationError, check_domain, eval_domain
-from ..retry import CONCURRENCY_ERRORS
+from ..retry import CONCURRENCY_ERRORS, auto_commit_enabled
 
 _logger = logging.getLogger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Due steps handled per batch of the scheduled action; each batch is committed.
 PROCESS_BATCH_SIZE = 500
+# Leads enrolled per batch of the scheduled action (about half a second each), and
+# the share of the run's time budget that enrollment may take: the due steps of
+# the leads already enrolled go on while a large filter is being enrolled.
+ENROLL_BATCH_SIZE = 1000
+ENROLL_BUDGET_SHARE = 0.5
 # Ten years: a longer wait before re-enrolling is "never".
 MAX_REENROLL_DAYS = 3650
 # Sequences whose rules and steps act on leads, now or when resumed.
@@ -327,46 +334,96 @@ class CrmNurtureSequence(models.Model):
         running._exit("stopped")
 
     def _trigger_process(self, at=None):
-        cron = self.env.ref(
-            "mass_mailing_crm_nurture.ir_cron_nurture_process", raise_if_not_found=False
+        """Wake the scheduled action that runs the engine, and its copies (a
+        deployment duplicates it to run the engine in several cron workers, see
+        the README): each copy takes its share of the work at once."""
+        crons = self.env["ir.cron"].sudo().search(
+            [
+                ("model_id.model", "=", self._name),
+                ("code", "=like", "%model._cron_process()%"),
+            ]
         )
-        if cron:
+        for cron in crons:
             cron._trigger(at)
 
     @api.model
     def _cron_process(self):
-        """Scheduled action: enroll matching leads, then run due steps."""
-        self.search(
-            [
-                ("state", "in", ("running", "paused")),
-                ("enrollment_mode", "=", "continuous"),
-            ]
-        )._enroll_matching_isolated()
-        # Goals reached since the last run end those participations first: no
-        # email leaves after the goal.
-        self.env["crm.nurture.participant"]._check_successes()
-        self.env["crm.nurture.trace"]._process_due(batch_size=PROCESS_BATCH_SIZE)
-        self.env["crm.nurture.step.tally"]._compact()
+        """Scheduled action: enroll matching leads, then run due steps, within the
+        time budget of the scheduled run (see ``cron_budget``): a backlog is
+        worked through over several calls, each one reporting what is left."""
+        with cron_budget.job_run():
+            budget = RunBudget(self.env)
+            if not budget.allows():
+                budget.hand_over(self.env)
+                return
+            enrolled = self.search(
+                [
+                    ("state", "in", ("running", "paused")),
+                    ("enrollment_mode", "=", "continuous"),
+                ]
+            )._enroll_matching_isolated(budget)
+            enrolled &= self._cron_enroll_on_dates(budget)
+            # Goals reached since the last run end those participations first: no
+            # email leaves after the goal.
+            self.env["crm.nurture.participant"]._check_successes()
+            traces = self.env["crm.nurture.trace"]
+            traces._process_due(batch_size=PROCESS_BATCH_SIZE, budget=budget)
+            if budget.allows():
+                self.env["crm.nurture.step.tally"]._compact()
+            # Enrollment left unfinished counts as work left: the next call goes on.
+            budget.notify_progress(
+                self.env, remaining=traces._count_due() + (0 if enrolled else 1)
+            )
 
-    def _enroll_matching_isolated(self):
-        """``_enroll_matching``, each sequence in a savepoint: another run
-        enrolling the same leads at once (a conflict, or the one-running-
-        participation index) leaves them to it, and a sequence whose enrollment
-        fails (say, its filter no longer evaluates) never stops the others."""
+    def _enroll_matching_isolated(self, budget=None):
+        """``_enroll_matching``, batch by batch within ``budget`` (the first half
+        of it: due steps get the rest), each batch in a savepoint and committed
+        outside tests: another run enrolling the same leads at once (a conflict,
+        or the one-running-participation index) leaves them to it, and a sequence
+        whose enrollment fails (say, its filter no longer evaluates) never stops
+        the others.
+
+        :return: whether every sequence enrolled all its matching leads (``False``
+            when the budget ran out first)
+        """
+        budget = budget or RunBudget(self.env)
+        auto_commit = auto_commit_enabled()
         for sequence in self:
-            try:
-                with self.env.cr.savepoint():
-                    sequence._enroll_matching()
-            except (*CONCURRENCY_ERRORS, errors.UniqueViolation) as error:
-                _logger.info(
-                    "Enrollment of sequence %s left to another run: %s",
-                    sequence.id,
-                    error,
+            # Leads in id order, each batch after the last one's: no batch walks
+            # again over the leads enrolled before it.
+            after_id = 0
+            while after_id is not None:
+                if not budget.allows(ENROLL_BUDGET_SHARE):
+                    return False
+                with budget.batch():
+                    enrolled, after_id = sequence._enroll_matching_batch(after_id)
+                    if auto_commit:
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
+                budget.add_done(enrolled)
+        return True
+
+    def _enroll_matching_batch(self, after_id):
+        """One batch of ``_enroll_matching`` for this sequence (leads after
+        ``after_id``), in a savepoint; return how many leads it enrolled and the
+        last lead it looked at (``None`` when there are no more: the last batch,
+        or a failure, or work left to another run)."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                participants = self._enroll_matching(
+                    limit=ENROLL_BATCH_SIZE, after_id=after_id
                 )
-            except Exception:  # noqa: BLE001 - one sequence never stops the others
-                _logger.exception(
-                    "Enrollment of nurture sequence %s failed", sequence.id
-                )
+        except (*CONCURRENCY_ERRORS, errors.UniqueViolation) as error:
+            _logger.info(
+                "Enrollment of sequence %s left to another run: %s", self.id, error
+            )
+        except Exception:  # noqa: BLE001 - one sequence never stops the others
+            _logger.exception("Enrollment of nurture sequence %s failed", self.id)
+        else:
+            if len(participants) == ENROLL_BATCH_SIZE:
+                return len(participants), max(participants.lead_id.ids)
+            return len(participants), None
+        return 0, None
 
     def _lock_running(self):
         """Whether this sequence is running, read under a share lock held until the
@@ -387,15 +444,22 @@ class CrmNurtureSequence(models.Model):
     # Enrollment
     # ------------------------------------------------------------------
 
-    def _enroll_matching(self):
-        """Enroll the leads matching each sequence's filter that may join now."""
+    def _enroll_matching(self, limit=None, after_id=0):
+        """Enroll the leads matching each sequence's filter that may join now (at
+        most ``limit`` per sequence, in id order after ``after_id``); return the
+        new participants."""
+        participants = self.env["crm.nurture.participant"]
         for sequence in self:
-            query = self.env["crm.lead"]._search(sequence._get_lead_domain())
+            domain = sequence._get_lead_domain()
+            if after_id:
+                domain = [*domain, ("id", ">", after_id)]
+            query = self.env["crm.lead"]._search(domain, order="id", limit=limit)
             query.add_where(
                 sequence._get_enrollable_sql(SQL.identifier(query.table, "id"))
             )
             lead_ids = [row[0] for row in self.env.execute_query(query.select())]
-            sequence._enroll(self.env["crm.lead"].browse(lead_ids))
+            participants |= sequence._enroll(self.env["crm.lead"].browse(lead_ids))
+        return participants
 
     def _enroll_leads(self, leads):
         """Enroll ``leads`` (by hand or on an event) where they match and may join."""
@@ -443,18 +507,19 @@ class CrmNurtureSequence(models.Model):
         if not leads:
             return self.env["crm.nurture.participant"]
         now = self.env.cr.now()
+        # Set-based: one insert for the participants, one for their first steps.
         participants = (
             self.env["crm.nurture.participant"]
             .sudo()
-            .create(
+            ._create_rows(
                 [
                     {
                         "sequence_id": self.id,
-                        "lead_id": lead.id,
+                        "lead_id": lead_id,
                         "date_enrolled": now,
                         "is_test": is_test,
                     }
-                    for lead in leads
+                    for lead_id in leads.ids
                 ]
             )
         )

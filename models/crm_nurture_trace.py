@@ -8,6 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..cron_budget import RunBudget
 from ..retry import (
     CONCURRENCY_ERRORS,
     CONFLICT_DELAY,
@@ -126,6 +127,9 @@ class CrmNurtureTrace(models.Model):
         :param parents: participant id -> the trace of the parent step (for steps
             that wait on the parent's email)
         """
+        # The participants' sequence, lead and test flag, read once: the step
+        # traces carry them (precomputed related fields), inserted set-based.
+        participants.fetch(["sequence_id", "lead_id", "is_test"])
         values = []
         for step in steps:
             delay = step._get_delay()
@@ -136,17 +140,20 @@ class CrmNurtureTrace(models.Model):
                         "participant_id": participant.id,
                         "step_id": step.id,
                         "scheduled_date": after + delay,
-                        "parent_trace_id": parent,
+                        "parent_trace_id": parent or False,
+                        "sequence_id": participant.sequence_id.id,
+                        "lead_id": participant.lead_id.id,
+                        "is_test": participant.is_test,
                     }
                 )
-        return self.create(values)
+        return self._create_rows(values)
 
     # ------------------------------------------------------------------
     # Processing
     # ------------------------------------------------------------------
 
     @api.model
-    def _process_due(self, batch_size=500, max_batches=None):
+    def _process_due(self, batch_size=500, max_batches=None, budget=None):
         """Run the due steps of running sequences, ``batch_size`` at a time.
 
         Due steps are claimed with row locks that skip rows another run holds, and
@@ -157,24 +164,30 @@ class CrmNurtureTrace(models.Model):
         a conflict with another run is left to a later pass. So one bad step never
         stops the others, and nothing that did not happen is recorded as done.
         Committed per step group outside tests: after a crash, what was not
-        committed is still due.
+        committed is still due. A new batch starts only within the time budget
+        of the scheduled run (``budget``, see ``cron_budget``): what is left is
+        reported, and done by the next call.
 
         :return: number of steps handled (done or not, as claimed)
         """
         auto_commit = auto_commit_enabled()
+        budget = budget or RunBudget(self.env)
         done = batches = 0
-        while max_batches is None or batches < max_batches:
-            candidates = self._select_due_fresh(batch_size, auto_commit)
-            if not candidates:
-                break
-            batches += 1
-            for step, trace_ids in self._group_by_step(candidates).items():
-                done += self._process_group(step, trace_ids)
+        while (max_batches is None or batches < max_batches) and budget.allows():
+            with budget.batch():
+                candidates = self._select_due_fresh(batch_size, auto_commit)
+                if not candidates:
+                    break
+                batches += 1
+                for step, trace_ids in self._group_by_step(candidates).items():
+                    handled = self._process_group(step, trace_ids)
+                    done += handled
+                    budget.add_done(handled)
+                    if auto_commit:
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
+                budget.notify_progress(self.env, remaining=self._count_due())
                 if auto_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
-            self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due())
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
     def _process_group(self, step, trace_ids):

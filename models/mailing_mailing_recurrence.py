@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .. import cron_budget
+from ..cron_budget import RunBudget
 from ..retry import (
     CONFLICT_DELAY,
     MAX_ATTEMPTS,
@@ -350,13 +352,23 @@ class MailingMailing(models.Model):
 
     @api.model
     def _cron_process_recurring(self):
-        """Scheduled action: run the recurring mailings that are due."""
-        self._process_recurring(
-            batch_size=RECURRENCE_BATCH_SIZE, max_batches=RECURRENCE_MAX_BATCHES
-        )
+        """Scheduled action: run the recurring mailings that are due, within the
+        time budget of the scheduled run (see ``cron_budget``)."""
+        with cron_budget.job_run():
+            budget = RunBudget(self.env)
+            if not budget.allows():
+                budget.hand_over(self.env)
+                return
+            self._process_recurring(
+                batch_size=RECURRENCE_BATCH_SIZE,
+                max_batches=RECURRENCE_MAX_BATCHES,
+                budget=budget,
+            )
 
     @api.model
-    def _process_recurring(self, batch_size=RECURRENCE_BATCH_SIZE, max_batches=None):
+    def _process_recurring(
+        self, batch_size=RECURRENCE_BATCH_SIZE, max_batches=None, budget=None
+    ):
         """Run due recurring mailings, ``batch_size`` recipients at a time.
 
         A run is recorded (and committed) before its first batch and closed after
@@ -372,20 +384,28 @@ class MailingMailing(models.Model):
 
         :param max_batches: stop after this many batches (the scheduled action is
             then called again at once, see ``ir.cron._notify_progress``)
+        :param budget: the time budget of the run (``cron_budget.RunBudget``):
+            no batch starts once it is spent, the work left is reported
         :return: number of recipients handled
         """
         auto_commit = auto_commit_enabled()
+        budget = budget or RunBudget(self.env)
         done = batches = 0
         for mailing in self._get_due_recurring_mailings():
-            if max_batches is not None and batches >= max_batches:
+            if (max_batches is not None and batches >= max_batches) or (
+                not budget.allows()
+            ):
                 # Hand over: progress left makes Odoo call the action again.
-                self.env["ir.cron"]._notify_progress(done=done, remaining=1)
+                budget.notify_progress(self.env, remaining=1)
                 return done
             if not mailing._lock_recurrence():
                 continue  # another process runs it
             try:
                 sent, count = mailing._run_recurrence_batches(
-                    batch_size, max_batches and max_batches - batches, auto_commit
+                    batch_size,
+                    max_batches and max_batches - batches,
+                    auto_commit,
+                    budget,
                 )
             finally:
                 mailing._unlock_recurrence()
@@ -393,7 +413,7 @@ class MailingMailing(models.Model):
             batches += count
         return done
 
-    def _run_recurrence_batches(self, batch_size, max_batches, auto_commit):
+    def _run_recurrence_batches(self, batch_size, max_batches, auto_commit, budget):
         """Run this mailing's batches, each isolated: a failure undoes only the
         batch at work (earlier ones are committed, or kept in tests) and is
         recorded on the mailing, whose run stops there.
@@ -407,29 +427,33 @@ class MailingMailing(models.Model):
             # just before committed are seen.
             self.env.cr.commit()  # pylint: disable=invalid-commit
         done = batches = 0
-        while not max_batches or batches < max_batches:
-            try:
-                if auto_commit:
-                    sent = mailing._run_recurrence_batch(batch_size, auto_commit)
-                else:
-                    with self.env.cr.savepoint():
+        while (not max_batches or batches < max_batches) and budget.allows():
+            with budget.batch():
+                try:
+                    if auto_commit:
                         sent = mailing._run_recurrence_batch(batch_size, auto_commit)
-            except Exception as error:  # noqa: BLE001 - one mailing never stops the others
-                if auto_commit:
-                    self.env.cr.rollback()
-                self._recurrence_failed(error)
+                    else:
+                        with self.env.cr.savepoint():
+                            sent = mailing._run_recurrence_batch(
+                                batch_size, auto_commit
+                            )
+                except Exception as error:  # noqa: BLE001 - one mailing never stops the others
+                    if auto_commit:
+                        self.env.cr.rollback()
+                    self._recurrence_failed(error)
+                    if auto_commit:
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
+                    break
+                if not sent:
+                    break
+                done += sent
+                batches += 1
+                budget.add_done(sent)
+                budget.notify_progress(
+                    self.env, remaining=mailing._count_recurrence_new_recipients()
+                )
                 if auto_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
-                break
-            if not sent:
-                break
-            done += sent
-            batches += 1
-            self.env["ir.cron"]._notify_progress(
-                done=done, remaining=mailing._count_recurrence_new_recipients()
-            )
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
         return done, batches
 
     def _run_recurrence_batch(self, batch_size, auto_commit):

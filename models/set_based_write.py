@@ -26,6 +26,103 @@ class SetBasedWriteMixin(models.AbstractModel):
     _name = "crm.nurture.set.write.mixin"
     _description = "Set-Based Writes"
 
+    def _create_rows(self, vals_list):
+        """``create`` for the many rows an engine makes at once (participants of
+        an enrollment, their steps): one ``INSERT ... SELECT FROM unnest(...)``
+        per batch of rows, each column sent once as an array, the fields'
+        defaults taken once for all rows. The ORM's create costs about 0.5 ms
+        per row in Python (defaults and precomputed fields looked up row by
+        row), more than the email the row leads to.
+
+        For the engines' own rows: the model's access right to create is
+        checked, not its record rules nor Python constraints (the database's
+        constraints and indexes hold). Every
+        dict of ``vals_list`` has the same keys: stored fields, with the values
+        of the precomputed related fields given. Stored computed fields not given
+        are computed by the ORM (marked to compute, as after a create), and the
+        caches of the fields that depend on the new rows are invalidated.
+
+        :return: the new records, in the order of ``vals_list``
+        """
+        if not vals_list:
+            return self.browse()
+        self.check_access("create")
+        given = list(vals_list[0])
+        fields_ = [self._fields[fname] for fname in given]
+        missing = [
+            name
+            for name, field in self._fields.items()
+            if field.store
+            and field.column_type
+            and not field.compute
+            and name not in given
+            and name not in models.LOG_ACCESS_COLUMNS
+            and name != "id"
+        ]
+        shared = {
+            name: value
+            for name, value in self.default_get(missing).items()
+            if value is not False and value is not None
+        }
+        if self._log_access:
+            now = self.env.cr.now()
+            shared.update(
+                create_uid=self.env.uid,
+                create_date=now,
+                write_uid=self.env.uid,
+                write_date=now,
+            )
+        ids = []
+        for batch in split_every(WRITE_BATCH_SIZE, vals_list):
+            columns = [
+                SQL(
+                    "%s::%s[]",
+                    [field.convert_to_column(vals[field.name], self) for vals in batch],
+                    SQL(field.column_type[1]),
+                )
+                for field in fields_
+            ]
+            constants = [
+                SQL(
+                    "%s::%s",
+                    self._fields[name].convert_to_column(value, self),
+                    SQL(self._fields[name].column_type[1]),
+                )
+                for name, value in shared.items()
+            ]
+            rows = self.env.execute_query(
+                SQL(
+                    "INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS row RETURNING id",
+                    SQL.identifier(self._table),
+                    SQL(", ").join(
+                        SQL.identifier(name) for name in [*given, *shared]
+                    ),
+                    SQL(", ").join([SQL("row.*"), *constants]),
+                    SQL(", ").join(columns),
+                )
+            )
+            ids.extend(row[0] for row in rows)
+        records = self.browse(ids)
+        # As the ORM after a create: the one2many of the rows they point to, and
+        # what depends on the new rows (stored computed fields), follow.
+        for field in fields_:
+            if field.type == "many2one" and self.pool.field_inverses[field]:
+                targets = self.env[field.comodel_name].browse(
+                    {vals[field.name] for vals in vals_list if vals[field.name]}
+                )
+                targets.invalidate_recordset(
+                    [inverse.name for inverse in self.pool.field_inverses[field]],
+                    flush=False,
+                )
+        written = [*given, *shared]
+        # The values written are the rows' own: not to be computed again.
+        with self.env.protecting([self._fields[name] for name in written], records):
+            records.modified(written, create=True)
+        for field in self._fields.values():
+            if field.store and field.compute and field.name not in given:
+                self.env.add_to_compute(field, records)
+        return records
+
     def _write_multi(self, vals_list):
         if len(self) < 2 or self._parent_store:
             return super()._write_multi(vals_list)

@@ -39,3 +39,5 @@ from . import test_contact_pressure
 from . import test_persian_rtl_tour
 from . import test_engagement_signals
 from . import test_engagement_routes
+from . import test_cron_budget
+from . import test_nurture_dates

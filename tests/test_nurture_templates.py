@@ -46,6 +46,7 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
             ),
             "welcome": ("Welcome new leads", 4, "continuous"),
             "event": ("Event reminder", 5, None),
+            "anniversary": ("Anniversary", 2, "date"),
         }
         for key, (name, step_count, mode) in expected.items():
             with self.subTest(template=key):
@@ -171,7 +172,7 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
         self.assertFalse(template.participant_ids)
 
     def test_use_every_template(self):
-        for key in ("restock", "welcome", "event"):
+        for key in ("restock", "welcome", "event", "anniversary"):
             with self.subTest(template=key):
                 template = self.template(key)
                 action = template.with_user(self.user_manager).action_use_template()

@@ -1,0 +1,165 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""How long a scheduled run of the addon's engines may go on.
+
+Odoo kills a cron worker that runs past its real-time limit ("WorkerCron timeout
+after 120s"), whatever it is doing: an email accepted by the SMTP server but not
+yet committed as sent is then sent again by the next run. And Odoo 18's cron
+runner calls an action that reports work left up to ten times in a row
+(``ir.cron._run_job``, ``MAX_BATCH_PER_CRON_JOB``) before the worker may poll
+again: the limit covers all of these calls together, not each one.
+
+So every engine (nurture steps and enrollment, recurring runs, tag expiry, the
+mail queue) stops by itself, after the batch at hand, once the *scheduled run*
+has spent its budget, and reports what is left so that Odoo calls it again:
+
+- the limit is the cron worker's: ``limit_time_real_cron`` when set and
+  positive, else ``limit_time_real`` (Odoo's rule, ``odoo/service/server.py``:
+  the same in prefork and threaded mode); with no limit at all (``0``) Odoo's
+  default of 120 s stands in, so that other scheduled actions get their turn;
+- the budget is half of it (the other half is the margin for the batch in
+  flight, its commit and the other actions of the same poll), or the system
+  parameter ``mass_mailing_crm_nurture.cron_time_budget`` (seconds), never more
+  than the limit minus the longest batch seen in the run;
+- a new batch starts only if, after the longest batch seen so far, the run would
+  still be within its budget; the first batch of a run always starts, so that
+  every run makes progress;
+- the run is Odoo's job run (all its calls, see ``ir.cron._run_job`` in
+  ``models/ir_cron.py``), or the call itself when an engine is called directly
+  (tests, scripts): the budget is checked the same way whether or not the run
+  commits.
+
+A run that spent its budget reports the work it did and what is left with
+``ir.cron._notify_progress``: Odoo 18 then calls it again at once (the calls left
+do nothing and return) and, after its ten calls, leaves the action ready for the
+next poll of any worker; the other actions run in between.
+"""
+
+import threading
+import time
+from contextlib import contextmanager
+
+from odoo.tools import config
+
+# Odoo's default real-time limit (``--limit-time-real``), when there is none.
+DEFAULT_TIME_LIMIT = 120
+# Share of the worker's limit that a run may spend.
+BUDGET_SHARE = 0.5
+# System parameter: another budget in seconds (bounded by the limit).
+BUDGET_PARAM = "mass_mailing_crm_nurture.cron_time_budget"
+
+
+
+def clock():
+    """The clock of the budgets (tests replace it with one they move by hand;
+    under freezegun, which stops ``time.monotonic``, budgets never run out)."""
+    return time.monotonic()
+
+
+# Odoo's job run in progress on this thread (set by ``ir.cron._run_job``).
+_job_run = threading.local()
+
+
+def worker_time_limit():
+    """Seconds after which Odoo kills a cron worker (or restarts a threaded server
+    whose cron thread runs that long), as Odoo computes it; Odoo's default when
+    no limit is set."""
+    cron_limit = config.get("limit_time_real_cron") or 0
+    if cron_limit > 0:
+        return cron_limit
+    real_limit = config.get("limit_time_real") or 0
+    if cron_limit == 0 and config.get("workers"):
+        # Prefork with limit_time_real_cron = 0: Odoo never kills cron workers.
+        real_limit = 0
+    return real_limit if real_limit > 0 else DEFAULT_TIME_LIMIT
+
+
+@contextmanager
+def job_run():
+    """Odoo's run of one scheduled action (all its calls): the budgets of the
+    engines it calls count from its start. Nested runs keep the outer one."""
+    if getattr(_job_run, "run", None) is not None:
+        yield _job_run.run
+        return
+    _job_run.run = _RunState()
+    try:
+        yield _job_run.run
+    finally:
+        _job_run.run = None
+
+
+class _RunState:
+    """What the calls of one run share: when it started, its longest batch, the
+    work done so far."""
+
+    def __init__(self):
+        self.started = clock()
+        self.longest_batch = 0.0
+        self.batches = 0
+        self.done = 0
+        self.remaining = 0
+
+
+class RunBudget:
+    """The time budget of the scheduled run in progress (or of a run starting
+    now, outside Odoo's cron runner): ask ``allows()`` before each batch, run the
+    batch in ``batch()``, count its work with ``add_done()``, report with
+    ``notify_progress()``."""
+
+    def __init__(self, env):
+        self.limit = worker_time_limit()
+        self.seconds = self._get_seconds(env, self.limit)
+        self.run = getattr(_job_run, "run", None) or _RunState()
+
+    @staticmethod
+    def _get_seconds(env, limit):
+        seconds = limit * BUDGET_SHARE
+        value = env["ir.config_parameter"].sudo().get_param(BUDGET_PARAM)
+        if value:
+            try:
+                seconds = min(max(float(value), 1.0), float(limit))
+            except ValueError:
+                pass  # refused when saved (settings); a hand-made value is ignored
+        return seconds
+
+    def elapsed(self):
+        return clock() - self.run.started
+
+    def allows(self, share=1.0):
+        """Whether another batch may start: the first of the run always, then
+        only if it would end within ``share`` of the budget (and before the
+        limit), judging by the longest batch of the run so far."""
+        if not self.run.batches:
+            return True
+        expected_end = self.elapsed() + self.run.longest_batch
+        return expected_end <= min(self.seconds * share, self.limit - self.run.longest_batch)
+
+    @contextmanager
+    def batch(self):
+        """Time one batch of work (its commit included, when inside)."""
+        start = clock()
+        try:
+            yield
+        finally:
+            self.run.longest_batch = max(self.run.longest_batch, clock() - start)
+            self.run.batches += 1
+
+    def add_done(self, count):
+        self.run.done += count
+
+    def notify_progress(self, env, remaining):
+        """Report the run's work to Odoo's cron runner: what this run did (all
+        its calls) and what is left. Odoo 18 calls the action again at once while
+        both are positive; a run that did nothing (the work left is locked by
+        another process at work on it) is called again at its next interval."""
+        self.run.remaining = max(remaining, 0)
+        env["ir.cron"]._notify_progress(
+            done=self.run.done, remaining=self.run.remaining
+        )
+
+    def hand_over(self, env):
+        """For a call that starts with the run's budget spent (Odoo 18 calls an
+        action up to ten times in a row): do nothing, and report the run's work
+        and what was left at its last report, so that the action is called again
+        at the next poll (of any worker), after the other actions."""
+        self.notify_progress(env, remaining=self.run.remaining or 1)

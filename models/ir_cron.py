@@ -1,0 +1,17 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import models
+
+from .. import cron_budget
+
+
+class IrCron(models.Model):
+    _inherit = "ir.cron"
+
+    @classmethod
+    def _run_job(cls, job):
+        """One run of a scheduled action (Odoo calls it again and again while it
+        reports work left): the engines' time budgets count from its start, for
+        all those calls together, as the worker's time limit does."""
+        with cron_budget.job_run():
+            return super()._run_job(job)
