@@ -4,7 +4,7 @@
     "name": "Email Marketing: CRM Nurture",
     "summary": "Tag counters and lifetimes, lost-lead reactivation, recurring "
     "campaigns and nurture sequences for CRM leads",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Marketing/Email Marketing",
     "license": "LGPL-3",
     "author": "mass_mailing_crm_nurture contributors",
