@@ -5,6 +5,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .crm_nurture_step import LINK_TRIGGERS
+
 # Simulated email events and the flags they set on the email's step: as for real
 # emails, a click or a reply is also an open.
 SIMULATED_FLAGS = {
@@ -140,6 +142,10 @@ class CrmNurtureParticipant(models.Model):
                 waiting.filtered(
                     lambda t: t.step_id.trigger in REACTIONS["open"]
                 )._react(*REACTIONS["open"])
+            if event == "click":
+                waiting.filtered(
+                    lambda t: t.step_id.trigger in LINK_TRIGGERS
+                )._react_to_link_clicks()
             waiting._react(*REACTIONS[event])
             now = self.env.cr.now()
             participant._test_execute(

@@ -6,17 +6,23 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..link_url import email_links, normalize_url
+
 # Triggers that wait on the parent step's email, and the mailing event each awaits.
 EVENT_TRIGGERS = {
     "opened": "open",
     "not_opened": "open",
     "clicked": "click",
     "not_clicked": "click",
+    "clicked_link": "click",
+    "not_clicked_link": "click",
     "replied": "reply",
     "not_replied": "reply",
     "bounced": "bounce",
 }
-NEGATIVE_TRIGGERS = {"not_opened", "not_clicked", "not_replied"}
+NEGATIVE_TRIGGERS = {"not_opened", "not_clicked", "not_clicked_link", "not_replied"}
+# Triggers on one link of the previous email (``trigger_url``): a path per link.
+LINK_TRIGGERS = {"clicked_link", "not_clicked_link"}
 # What a content editor may change on a step: its words, not the flow (when it
 # runs, what it does to leads). The email itself is edited in the mailing.
 CONTENT_FIELDS = {"name", "activity_summary", "activity_type_id", "activity_days"}
@@ -71,6 +77,8 @@ class CrmNurtureStep(models.Model):
             ("not_opened", "Email not opened"),
             ("clicked", "Email clicked"),
             ("not_clicked", "Email not clicked"),
+            ("clicked_link", "Clicked a given link"),
+            ("not_clicked_link", "Did not click a given link"),
             ("replied", "Email replied to"),
             ("not_replied", "Email not replied to"),
             ("bounced", "Email bounced"),
@@ -79,7 +87,26 @@ class CrmNurtureStep(models.Model):
         required=True,
         help="Opened, clicked, replied, bounced: runs as soon as it happens within the "
         "delay. Not opened, not clicked, not replied: runs when the delay is over "
-        "without it.",
+        "without it. A given link: a person's click on that link of the previous "
+        "email (one path per link; a lead clicking two links follows both).",
+    )
+    trigger_url = fields.Char(
+        string="Link",
+        help="The link of the previous step's email this step waits for (chosen "
+        "among the links of its body). A click matches it whatever tracking "
+        "parameters (utm_*) Odoo adds.",
+    )
+    trigger_url_options = fields.Json(
+        string="Links of the Previous Email",
+        compute="_compute_trigger_url_options",
+        help="The links Odoo's link tracker will track in the previous step's email.",
+    )
+    trigger_url_missing = fields.Boolean(
+        string="Link Missing",
+        compute="_compute_trigger_url_missing",
+        help="The link of this step is no longer in the previous step's email: new "
+        "recipients cannot click it, so the step never runs for them ("
+        '"did not click" runs for all of them).',
     )
     delay = fields.Integer(
         default=0,
@@ -122,6 +149,23 @@ class CrmNurtureStep(models.Model):
     # emptied under the step, which would move leads to no stage.
     stage_id = fields.Many2one(comodel_name="crm.stage", ondelete="restrict")
 
+    @api.depends("trigger", "parent_id.mailing_id.body_html")
+    def _compute_trigger_url_options(self):
+        for step in self:
+            links = []
+            if step.trigger in LINK_TRIGGERS:
+                links = [list(link) for link in step.parent_id._get_email_links()]
+            step.trigger_url_options = links
+
+    @api.depends("trigger", "trigger_url", "parent_id.mailing_id.body_html")
+    def _compute_trigger_url_missing(self):
+        for step in self:
+            step.trigger_url_missing = bool(
+                step.trigger in LINK_TRIGGERS
+                and step.trigger_url
+                and not step._trigger_url_in_parent_email()
+            )
+
     @api.constrains("parent_id", "trigger", "sequence_id")
     def _check_trigger(self):
         for step in self:
@@ -148,6 +192,29 @@ class CrmNurtureStep(models.Model):
             raise ValidationError(
                 self.env._("Steps cannot follow each other in a loop.")
             )
+
+    @api.constrains("parent_id", "trigger", "trigger_url")
+    def _check_trigger_url(self):
+        for step in self.filtered(lambda s: s.trigger in LINK_TRIGGERS):
+            if not (step.trigger_url or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "Choose the link of the previous email that step %(step)s "
+                        "waits for.",
+                        step=step.name,
+                    )
+                )
+            if not step._trigger_url_in_parent_email():
+                links = [url for url, _label in step.parent_id._get_email_links()]
+                raise ValidationError(
+                    self.env._(
+                        "The link %(url)s of step %(step)s is not in the previous "
+                        "step's email. Its links: %(links)s",
+                        url=step.trigger_url,
+                        step=step.name,
+                        links=", ".join(links) or self.env._("none"),
+                    )
+                )
 
     @api.constrains("action", "tag_ids", "stage_id")
     def _check_action(self):
@@ -271,6 +338,26 @@ class CrmNurtureStep(models.Model):
 
     def _get_trigger_event(self):
         return EVENT_TRIGGERS.get(self.trigger)
+
+    def _get_email_links(self):
+        """The links of this step's email, as Odoo's link tracker will track them
+        (``[(url, label)]``, see ``link_url.email_links``)."""
+        if not self:
+            return []
+        self.ensure_one()
+        mailing = self.mailing_id.sudo()
+        if self.action != "email" or not mailing:
+            return []
+        return email_links(mailing.body_html or "", mailing.get_base_url())
+
+    def _trigger_url_in_parent_email(self):
+        """Whether the link of this step is one of its previous email's links."""
+        self.ensure_one()
+        wanted = normalize_url(self.trigger_url)
+        return any(
+            normalize_url(url) == wanted
+            for url, _label in self.parent_id._get_email_links()
+        )
 
     # ------------------------------------------------------------------
     # Actions on participants

@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..cron_budget import RunBudget
+from ..link_url import normalize_url, short_url
 from ..retry import (
     CONCURRENCY_ERRORS,
     CONFLICT_DELAY,
@@ -18,7 +19,7 @@ from ..retry import (
     is_concurrency_error,
     retry_delay,
 )
-from .crm_nurture_step import NEGATIVE_TRIGGERS
+from .crm_nurture_step import LINK_TRIGGERS, NEGATIVE_TRIGGERS
 
 _logger = logging.getLogger(__name__)
 
@@ -470,9 +471,12 @@ class CrmNurtureTrace(models.Model):
         )
         traces = self - undelivered
         negative = step.trigger in NEGATIVE_TRIGGERS
-        happened = traces.filtered(
-            lambda t: t.parent_trace_id._email_event_happened(event)
-        )
+        if step.trigger in LINK_TRIGGERS:
+            happened = traces._filter_link_clicked(step)
+        else:
+            happened = traces.filtered(
+                lambda t: t.parent_trace_id._email_event_happened(event)
+            )
         cancel = happened if negative else traces - happened
         trigger = dict(step._fields["trigger"]._description_selection(self.env))[
             step.trigger
@@ -485,7 +489,57 @@ class CrmNurtureTrace(models.Model):
                 ),
             }
         )
-        return traces - cancel
+        traces -= cancel
+        if step.trigger in LINK_TRIGGERS and step.trigger_url_missing:
+            (traces | cancel)._note_missing_link(step, taken=traces)
+        return traces
+
+    def _filter_link_clicked(self, step):
+        """These traces (of ``step``, which waits on a link) whose previous
+        email's person clicked the step's link, whatever parameters Odoo added to
+        it; in a test run, a simulated click is a click on every link."""
+        wanted = normalize_url(step.trigger_url)
+        clicked = self.parent_trace_id.mailing_trace_id._nurture_clicked_urls()
+        return self.filtered(
+            lambda t: t.parent_trace_id.test_clicked
+            if t.is_test
+            else bool(wanted)
+            and wanted in clicked.get(t.parent_trace_id.mailing_trace_id.id, ())
+        )
+
+    def _note_missing_link(self, step, taken):
+        """``step`` waits on a link that is no longer in the previous email: say
+        so on these traces and in the log, never silently. Its emails sent
+        before the link was removed still have it (their clicks count); those
+        sent after cannot be clicked there: "did not click" runs for them
+        (``taken``), "clicked" never does. The step form and the flow picture
+        show the step in error."""
+        _logger.warning(
+            "Nurture step %s waits on the link %s, no longer in the previous "
+            "email: %s participants taken as not having clicked it",
+            step.id,
+            step.trigger_url,
+            len(self),
+        )
+        link = short_url(step.trigger_url)
+        taken.write(
+            {
+                "message": self.env._(
+                    "The link “%(link)s” is no longer in the previous email: taken "
+                    "as not clicked.",
+                    link=link,
+                )
+            }
+        )
+        (self - taken).write(
+            {
+                "message": self.env._(
+                    "Branch not taken: the link “%(link)s” is no longer in the "
+                    "previous email.",
+                    link=link,
+                )
+            }
+        )
 
     def _wait_for_send_window(self, step, now):
         # A tester runs the next step when they want it.
@@ -596,6 +650,10 @@ class CrmNurtureTrace(models.Model):
                 lambda t: t.step_id.trigger in ("opened", "not_opened")
             )
             waiting_open._react("opened", "not_opened")
+        if event == "click":
+            waiting.filtered(
+                lambda t: t.step_id.trigger in LINK_TRIGGERS
+            )._react_to_link_clicks()
         waiting._react(positive, negative)
 
     @api.model
@@ -616,14 +674,17 @@ class CrmNurtureTrace(models.Model):
                 (
                     "step_id.trigger",
                     "in",
-                    ("opened", "not_opened", "clicked", "not_clicked"),
+                    ("opened", "not_opened", "clicked", "not_clicked", *LINK_TRIGGERS),
                 ),
                 ("state", "in", ("scheduled", "cancelled")),
             ]
         )
         for trace in waiting:
             step = trace.step_id
-            if trace.parent_trace_id._email_event_happened(step._get_trigger_event()):
+            if step.trigger in LINK_TRIGGERS:
+                if trace._filter_link_clicked(step):
+                    continue
+            elif trace.parent_trace_id._email_event_happened(step._get_trigger_event()):
                 continue
             deadline = trace.parent_trace_id.date_done + step._get_delay()
             if trace.state == "scheduled" and step.trigger not in NEGATIVE_TRIGGERS:
@@ -644,6 +705,31 @@ class CrmNurtureTrace(models.Model):
         run = self.filtered(lambda t: t.step_id.trigger == positive)
         run.write({"scheduled_date": now})
         cancel = self.filtered(lambda t: negative and t.step_id.trigger == negative)
+        cancel.write(
+            {
+                "state": "cancelled",
+                "message": self.env._("Branch not taken: it happened."),
+            }
+        )
+        if run:
+            self.env["crm.nurture.sequence"]._trigger_process()
+
+    def _react_to_link_clicks(self):
+        """A person clicked a link of the previous email of these traces (steps
+        on a given link): the "clicked" ones on a clicked link run now, the "did
+        not click" ones on it are cancelled; the others keep waiting."""
+        run = cancel = self.browse()
+        for step in self.step_id:
+            traces = self.filtered(lambda t, step=step: t.step_id == step)
+            clicked = traces._filter_link_clicked(step)
+            if step.trigger == "clicked_link":
+                run |= clicked
+            else:
+                cancel |= clicked
+        # Due already (the link clicked before): left as it is.
+        now = self.env.cr.now()
+        run = run.filtered(lambda t: t.scheduled_date > now)
+        run.write({"scheduled_date": now})
         cancel.write(
             {
                 "state": "cancelled",

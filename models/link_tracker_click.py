@@ -150,10 +150,11 @@ class LinkTrackerClick(models.Model):
             )
         )[0][0]
         trace.human_click_datetime = first_human
-        if not first_human:
-            self.env["crm.nurture.trace"]._on_mailing_event_withdrawn(
-                trace, since=self.create_date - timedelta(seconds=ALL_LINKS_SECONDS)
-            )
+        # Even when a person's click still stands: the steps on the links of the
+        # burst wait again (each step is looked at again, on what still stands).
+        self.env["crm.nurture.trace"]._on_mailing_event_withdrawn(
+            trace, since=self.create_date - timedelta(seconds=ALL_LINKS_SECONDS)
+        )
 
     def _apply_click_tag_rules(self):
         """Run the mailing's link rules that match the clicked URL (a person's

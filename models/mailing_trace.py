@@ -10,6 +10,7 @@ from ..engagement_signal import (
     REQUEST_KEY,
     classify,
 )
+from ..link_url import normalize_url
 from .mailing_mailing_recurrence import RECURRENCE_RUN_KEY
 
 # Context key of a click being recorded: Odoo's open and click setters leave the
@@ -205,3 +206,29 @@ class MailingTrace(models.Model):
         if event == "reply":
             return self.trace_status == "reply"
         return self.trace_status == "bounce"
+
+    def _nurture_clicked_urls(self):
+        """Mailing trace id -> the links of the email its person clicked
+        (normalised, see ``link_url.normalize_url``): one query for all these
+        emails; machines' clicks left out."""
+        if not self:
+            return {}
+        self.env["link.tracker.click"].flush_model(
+            ["mailing_trace_id", "link_id", "signal_kind"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT click.mailing_trace_id, link.url
+                  FROM link_tracker_click click
+                  JOIN link_tracker link ON link.id = click.link_id
+                 WHERE click.mailing_trace_id = ANY(%s) AND click.signal_kind = %s
+                """,
+                self.ids,
+                HUMAN,
+            )
+        )
+        clicked = {trace_id: set() for trace_id in self.ids}
+        for trace_id, url in rows:
+            clicked[trace_id].add(normalize_url(url))
+        return clicked
