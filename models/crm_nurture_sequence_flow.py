@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
-from .crm_nurture_step import EVENT_TRIGGERS, NEGATIVE_TRIGGERS
+from ..link_url import short_url
+from .crm_nurture_step import EVENT_TRIGGERS, LINK_TRIGGERS, NEGATIVE_TRIGGERS
 
 # The numbers each box of the picture shows, in this order ("failed": the action
 # failed at every attempt; "undelivered": its email did not reach the participant;
@@ -36,6 +37,8 @@ class CrmNurtureSequence(models.Model):
         "step_ids.delay",
         "step_ids.delay_unit",
         "step_ids.action",
+        "step_ids.trigger_url",
+        "step_ids.trigger_url_missing",
     )
     def _compute_flow_data(self):
         steps = self.step_ids
@@ -72,6 +75,8 @@ class CrmNurtureStep(models.Model):
             "action_label": actions.get(self.action, ""),
             "when": self._get_when_label(),
             "branch": self._get_branch_kind(),
+            "link": self.trigger_url if self.trigger in LINK_TRIGGERS else False,
+            "link_missing": self.trigger_url_missing,
             "stats": {metric: self[f"{metric}_count"] for metric in FLOW_METRICS},
         }
 
@@ -89,6 +94,8 @@ class CrmNurtureStep(models.Model):
         triggers = dict(self._fields["trigger"]._description_selection(self.env))
         units = dict(self._fields["delay_unit"]._description_selection(self.env))
         trigger = triggers.get(self.trigger, "")
+        if self.trigger in LINK_TRIGGERS:
+            return self._get_link_when_label(units)
         if not self.delay:
             return (
                 self.env._("Right after") if self.trigger == "after_parent" else trigger
@@ -103,3 +110,20 @@ class CrmNurtureStep(models.Model):
                 "%(trigger)s, within %(delay)s", trigger=trigger, delay=delay
             )
         return self.env._("%(trigger)s, after %(delay)s", trigger=trigger, delay=delay)
+
+    def _get_link_when_label(self, units):
+        """The label of a branch on a given link: 'Clicked “example.com/a”, within
+        3 days', 'Did not click “example.com/a”, after 3 days'."""
+        link = short_url(self.trigger_url)
+        delay = f"{self.delay} {units.get(self.delay_unit, '').lower()}"
+        if self.trigger == "clicked_link":
+            if not self.delay:
+                return self.env._("Clicked “%(link)s”", link=link)
+            return self.env._(
+                "Clicked “%(link)s”, within %(delay)s", link=link, delay=delay
+            )
+        if not self.delay:
+            return self.env._("Did not click “%(link)s”", link=link)
+        return self.env._(
+            "Did not click “%(link)s”, after %(delay)s", link=link, delay=delay
+        )
