@@ -41,3 +41,4 @@ from . import test_engagement_signals
 from . import test_engagement_routes
 from . import test_cron_budget
 from . import test_nurture_dates
+from . import test_nurture_link_paths

@@ -196,3 +196,107 @@ class TestEngagementRoutes(NurtureRecurringCommon, HttpCase):
         self.assertEqual(
             self.help._read_statistics(), self.help._read_statistics_live()
         )
+
+
+@tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
+class TestLinkPathRoutes(NurtureRecurringCommon, HttpCase):
+    """The template "Welcome: a path per link", copied and run by the marketing
+    user, its welcome's second link clicked through Odoo's real click route: a
+    scanner's click takes no path, the person's click takes exactly the path of
+    that link."""
+
+    T0 = datetime(2026, 5, 4, 8, 0, 0)
+    TABLES = "https://www.example.com/shop/category/tables"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.marketer = new_test_user(
+            cls.env,
+            login="link_path_marketer",
+            tz="UTC",
+            groups="base.group_user,mass_mailing.group_mass_mailing_user,"
+            "mass_mailing_crm_nurture.group_nurture_manager,"
+            "sales_team.group_sale_salesman_all_leads",
+        )
+        cls.env["crm.nurture.sequence"].search(
+            [("state", "in", ("running", "paused"))]
+        ).write({"state": "stopped"})
+        template = cls.env.ref(
+            "mass_mailing_crm_nurture.crm_nurture_template_welcome_links"
+        )
+        action = template.with_user(cls.marketer).action_use_template()
+        cls.sequence = cls.env["crm.nurture.sequence"].browse(action["res_id"])
+        cls.sequence.with_user(cls.marketer).write(
+            {
+                "enrollment_mode": "none",
+                "domain": repr(
+                    [("active", "in", [True, False]), ("name", "=like", "Nurtrec %")]
+                ),
+                "send_tz": "UTC",
+                "send_hour_from": 0,
+                "send_hour_to": 24,
+            }
+        )
+        steps = cls.sequence.step_ids
+        cls.welcome = steps.filtered(lambda s: s.trigger == "start")
+        cls.paths = steps.filtered(lambda s: s.trigger == "clicked_link")
+        cls.tables = cls.paths.filtered(lambda s: s.trigger_url == cls.TABLES)
+        cls.no_click = steps.filtered(lambda s: s.trigger == "not_clicked")
+        cls.lead = cls.make_leads(["wanda"])
+
+    process = TestEngagementRoutes.process
+    fetch = TestEngagementRoutes.fetch
+
+    def trace_of(self, step):
+        return self.sequence.participant_ids.trace_ids.filtered(
+            lambda t: t.step_id == step
+        )
+
+    def test_a_path_per_link_through_the_routes(self):
+        """A scanner's click on the second link: no "clicked" path; the person's
+        click on it an hour later: the path of that link only, redirected to the
+        link with Odoo's UTM parameters."""
+        self.assertEqual(len(self.paths), 3)
+        self.assertTrue(self.tables)
+        with self.at(self.T0):
+            self.sequence.with_user(self.marketer).action_start()
+            self.sequence.with_user(self.marketer)._enroll_leads(self.lead)
+        mails = self.process(self.T0)
+        (body,) = (m["body"] for m in mails if "wanda@" in str(m["email_to"]))
+        links = LINK.findall(body)
+        self.assertEqual(len(links), 3, "three tracked links")
+        mail = self.trace_of(self.welcome).mailing_trace_id
+        deadlines = {step: self.trace_of(step).scheduled_date for step in self.paths}
+
+        day1 = self.T0 + timedelta(days=1)
+        self.fetch(links[1], SAFE_LINKS, "40.94.1.1", day1)
+        self.assertEqual(mail.links_click_ids.signal_kind, "scanner")
+        self.assertEqual(mail.links_click_ids.link_id.url, self.TABLES)
+        for step in self.paths:
+            self.assertEqual(self.trace_of(step).scheduled_date, deadlines[step])
+        self.assertEqual(self.trace_of(self.no_click).state, "scheduled")
+
+        later = day1 + timedelta(hours=1)
+        response = self.fetch(links[1], BROWSER, PERSON_ADDRESS, later)
+        location = response.headers["Location"]
+        self.assertTrue(location.startswith(self.TABLES + "?"), location)
+        self.assertIn("utm_", location)
+        self.assertEqual(self.trace_of(self.tables).scheduled_date, later)
+        for step in self.paths - self.tables:
+            self.assertEqual(self.trace_of(step).scheduled_date, deadlines[step])
+        self.assertEqual(self.trace_of(self.no_click).state, "cancelled")
+        self.process(later)
+        self.assertEqual(self.trace_of(self.tables).state, "done")
+        self.process(self.T0 + timedelta(days=3))
+        self.assertEqual(
+            {step: self.trace_of(step).state for step in self.paths},
+            {
+                step: "done" if step == self.tables else "cancelled"
+                for step in self.paths
+            },
+        )
+        self.env.invalidate_all()
+        self.assertEqual((self.tables.done_count, self.welcome.clicked_count), (1, 1))
+        steps = self.sequence.step_ids
+        self.assertEqual(steps._read_statistics(), steps._read_statistics_live())

@@ -119,6 +119,54 @@ class TestNurtureStepTally(CommittedCursorsMixin, NurtureSequenceCommon):
         self.assertEqual(boxes[self.week1.id]["opened"], 3)
         self.assertEqual(boxes[self.week3[0].id]["scheduled"], 3)
 
+    def test_link_paths(self):
+        """Steps on a given link (a path per link): the person's click of the
+        link runs its path at once and cancels "did not click" it, a scanner's
+        does not; at the deadline the others are decided; every number exact."""
+        Step = self.env["crm.nurture.step"]
+        teapot = "https://www.example.com/teapot"
+        clicked, not_clicked = Step.create(
+            [
+                {
+                    "sequence_id": self.sequence.id,
+                    "name": f"Teapot {trigger}",
+                    "parent_id": self.week1.id,
+                    "trigger": trigger,
+                    "trigger_url": teapot,
+                    "delay": 7,
+                    "action": "add_tags",
+                    "tag_ids": [(4, self.env["crm.tag"].create({"name": trigger}).id)],
+                }
+                for trigger in ("clicked_link", "not_clicked_link")
+            ]
+        )
+        self.send_week1()
+        week1 = self.week1.mailing_id
+        code = self.env["link.tracker.code"].search(
+            [("link_id.url", "=", teapot), ("link_id.mass_mailing_id", "=", week1.id)],
+            limit=1,
+        )
+        scanner = {REQUEST_KEY: {"user_agent": "Mimecast", "address": "1.2.3.4"}}
+        with self.at(self.T0 + self.days(1)):
+            self.env["link.tracker.click"].with_context(**scanner).sudo().add_click(
+                code.code, mailing_trace_id=self.week1_traces(self.ann).id
+            )
+            self.assertTally("scanned: no path")
+            self.gateway_mail_trace_click(week1, self.bob, "teapot")
+            self.assertTally("clicked the link")
+        self.assertEqual(self.number(not_clicked, "skipped"), 1)
+        self.assertEqual(self.process(self.T0 + self.days(1)), 2)
+        self.assertTally("the link's path run")
+        self.assertEqual(self.number(clicked, "done"), 1)
+        self.process(self.T0 + self.days(7))
+        live = self.assertTally("deadline: the others decided")
+        self.assertEqual(
+            (live[clicked.id]["done"], live[clicked.id]["skipped"]), (1, 4)
+        )
+        self.assertEqual(
+            (live[not_clicked.id]["done"], live[not_clicked.id]["skipped"]), (4, 1)
+        )
+
     def test_odoo_email_status_methods(self):
         """Odoo's own status changes of mailing traces (mass_mailing's set_*)."""
         self.send_week1()

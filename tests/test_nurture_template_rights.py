@@ -4,7 +4,7 @@ from odoo.tests import tagged
 
 from .common_nurture import NurtureSequenceCommon
 
-TEMPLATES = ("restock", "welcome", "event", "anniversary")
+TEMPLATES = ("restock", "welcome", "welcome_links", "event", "anniversary")
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")

@@ -45,6 +45,7 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
                 "once",
             ),
             "welcome": ("Welcome new leads", 4, "continuous"),
+            "welcome_links": ("Welcome: a path per link", 5, "continuous"),
             "event": ("Event reminder", 5, None),
             "anniversary": ("Anniversary", 2, "date"),
         }
@@ -172,7 +173,7 @@ class TestNurtureTemplateUse(NurtureSequenceCommon):
         self.assertFalse(template.participant_ids)
 
     def test_use_every_template(self):
-        for key in ("restock", "welcome", "event", "anniversary"):
+        for key in ("restock", "welcome", "welcome_links", "event", "anniversary"):
             with self.subTest(template=key):
                 template = self.template(key)
                 action = template.with_user(self.user_manager).action_use_template()
