@@ -169,8 +169,9 @@ class TestNurtureLinkPaths(NurtureSequenceCommon):
         )
         self.assertTrue(code, f"{url} tracked in the email")
         with self.at(when or self.T0 + self.days(1)):
-            self.env["link.tracker.click"].with_context(**(context or {})).sudo(
-            ).add_click(code.code, mailing_trace_id=mail.id, ip=PERSON_ADDRESS)
+            self.env["link.tracker.click"].with_context(
+                **(context or {})
+            ).sudo().add_click(code.code, mailing_trace_id=mail.id, ip=PERSON_ADDRESS)
             self.env.flush_all()
 
     def assertTallyExact(self):
@@ -340,17 +341,17 @@ class TestNurtureLinkPaths(NurtureSequenceCommon):
             self.states(self.path_b), {ann: "done", bob: "done", cid: "cancelled"}
         )
         self.assertEqual(self.states(self.not_b)[cid], "done")
-        self.assertIn("no longer in the previous email", self.trace_of(
-            self.not_b, cid
-        ).message)
-        self.assertIn("no longer in the previous email", self.trace_of(
-            self.path_b, cid
-        ).message)
+        self.assertIn(
+            "no longer in the previous email", self.trace_of(self.not_b, cid).message
+        )
+        self.assertIn(
+            "no longer in the previous email", self.trace_of(self.path_b, cid).message
+        )
         # The step stays in error until its link is chosen again.
         self.assertTrue(self.path_b.trigger_url_missing)
-        self.path_b.with_user(self.user_manager).trigger_url = (
-            "https://www.example.com/other"
-        )
+        self.path_b.with_user(
+            self.user_manager
+        ).trigger_url = "https://www.example.com/other"
         self.assertFalse(self.path_b.trigger_url_missing)
 
     def test_test_run_click(self):
