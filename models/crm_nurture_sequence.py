@@ -337,11 +337,15 @@ class CrmNurtureSequence(models.Model):
         """Wake the scheduled action that runs the engine, and its copies (a
         deployment duplicates it to run the engine in several cron workers, see
         the README): each copy takes its share of the work at once."""
-        crons = self.env["ir.cron"].sudo().search(
-            [
-                ("model_id.model", "=", self._name),
-                ("code", "=like", "%model._cron_process()%"),
-            ]
+        crons = (
+            self.env["ir.cron"]
+            .sudo()
+            .search(
+                [
+                    ("model_id.model", "=", self._name),
+                    ("code", "=like", "%model._cron_process()%"),
+                ]
+            )
         )
         for cron in crons:
             cron._trigger(at)

@@ -94,9 +94,7 @@ class SetBasedWriteMixin(models.AbstractModel):
                 SQL(
                     "INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS row RETURNING id",
                     SQL.identifier(self._table),
-                    SQL(", ").join(
-                        SQL.identifier(name) for name in [*given, *shared]
-                    ),
+                    SQL(", ").join(SQL.identifier(name) for name in [*given, *shared]),
                     SQL(", ").join([SQL("row.*"), *constants]),
                     SQL(", ").join(columns),
                 )

@@ -206,7 +206,7 @@ class TestNurtureBudget(BudgetCase, NurtureSequenceCommon):
             self.limits(real=6),
             self.fake_clock() as clock,
             self.slow("crm.nurture.trace", "_process_group", clock),
-            self.progress() as reports,
+            self.progress(),
         ):
             # 3 s of budget: batches of 10 emails at 1 s each, three per run.
             start = clock()
@@ -380,5 +380,7 @@ class TestRecurringAndQueueBudget(BudgetCase, NurtureSequenceCommon):
         self.assertEqual(reports[-1], (10, 0))
 
     def traced(self, mailing):
-        traces = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)])
+        traces = self.env["mailing.trace"].search(
+            [("mass_mailing_id", "=", mailing.id)]
+        )
         return dict(Counter(traces.mapped("res_id")))
