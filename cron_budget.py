@@ -35,11 +35,14 @@ do nothing and return) and, after its ten calls, leaves the action ready for the
 next poll of any worker; the other actions run in between.
 """
 
+import logging
 import threading
 import time
 from contextlib import contextmanager
 
 from odoo.tools import config
+
+_logger = logging.getLogger(__name__)
 
 # Odoo's default real-time limit (``--limit-time-real``), when there is none.
 DEFAULT_TIME_LIMIT = 120
@@ -118,8 +121,11 @@ class RunBudget:
             try:
                 seconds = min(max(float(value), 1.0), float(limit))
             except ValueError:
-                # Refused when saved (settings); a hand-made value is ignored.
-                seconds = limit * BUDGET_SHARE
+                _logger.warning(
+                    "System parameter %s is not a number of seconds (%r): ignored",
+                    BUDGET_PARAM,
+                    value,
+                )
         return seconds
 
     def elapsed(self):
@@ -131,9 +137,9 @@ class RunBudget:
         limit), judging by the longest batch of the run so far."""
         if not self.run.batches:
             return True
-        expected_end = self.elapsed() + self.run.longest_batch
-        return expected_end <= min(
-            self.seconds * share, self.limit - self.run.longest_batch
+        longest = self.run.longest_batch
+        return self.elapsed() + longest <= min(
+            self.seconds * share, self.limit - longest
         )
 
     @contextmanager
