@@ -170,8 +170,7 @@ class Bench:
         print(
             f"  {label:<8} {latency:>3} ms budget {mode:<3} {count:>5} emails: "
             f"{row['time']:6.1f} s, sent {row['sent']}, left {row['left']}, "
-            f"delivered {delivered}"
-            + (f" (limit {limit:.0f} s)" if limit else ""),
+            f"delivered {delivered}" + (f" (limit {limit:.0f} s)" if limit else ""),
             flush=True,
         )
         if record:

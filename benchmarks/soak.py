@@ -95,11 +95,15 @@ def odoo_bin():
     """The command of Odoo's server, as the project's tools run it."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
     script = os.path.join(root, "odoo-bin")
-    return [sys.executable, script] if os.path.exists(script) else [
-        sys.executable,
-        "-m",
-        "odoo",
-    ]
+    return (
+        [sys.executable, script]
+        if os.path.exists(script)
+        else [
+            sys.executable,
+            "-m",
+            "odoo",
+        ]
+    )
 
 
 class Server:
@@ -204,9 +208,7 @@ class Server:
         workers = []
         for child in children:
             try:
-                if child.pid in announced or "WorkerCron" in " ".join(
-                    child.cmdline()
-                ):
+                if child.pid in announced or "WorkerCron" in " ".join(child.cmdline()):
                     workers.append(child)
             except psutil.Error:
                 continue
@@ -370,7 +372,11 @@ class Soak:
             # The sequence: step 1, then "opened" or "not opened" an hour later.
             lead_ids = make_leads(env, count, f"{prefix}n")
             sequence = env["crm.nurture.sequence"].create(
-                {"name": f"Soak {self.stamp}", "enrollment_mode": "none", "send_tz": "UTC"}
+                {
+                    "name": f"Soak {self.stamp}",
+                    "enrollment_mode": "none",
+                    "send_tz": "UTC",
+                }
             )
             steps = []
             for name, trigger, parent in (
@@ -551,7 +557,9 @@ class Soak:
         self.server.start()
         self.log_event(f"server up on 127.0.0.1:{self.server.port}")
         self.tracker.start()
-        faults = ["worker"] * self.args.worker_kills + ["server"] * self.args.server_kills
+        faults = ["worker"] * self.args.worker_kills + [
+            "server"
+        ] * self.args.server_kills
         self.rng.shuffle(faults)
         next_fault = None  # drawn once the first email is delivered
         advanced = False
@@ -615,7 +623,9 @@ class Soak:
             opened = (email, s1) in self.tracker.opened
             expected.append((email, s2 if opened else s3))
             not_expected.append((email, s3 if opened else s2))
-        expected += [(email, self.data["recurring_subject"]) for email in self.recurring_emails]
+        expected += [
+            (email, self.data["recurring_subject"]) for email in self.recurring_emails
+        ]
         return expected, not_expected
 
     def report(self):
@@ -681,11 +691,17 @@ class Soak:
         first, last = self.tracker.first_arrival, self.tracker.last_arrival
         minutes = max((last - first) / 60, 1 / 60) if first else 1
         rows = [
-            ("emails expected (by recipient / by Message-Id)", f"{len(expected)} / {len(ids)}"),
+            (
+                "emails expected (by recipient / by Message-Id)",
+                f"{len(expected)} / {len(ids)}",
+            ),
             ("delivered once", f"{by_rcpt['once']} / {by_id['once']}"),
             ("delivered twice or more", f"{by_rcpt['twice']} / {by_id['twice']}"),
             ("never delivered", f"{by_rcpt['never']} / {by_id['never']}"),
-            ("refused by the relay (failed in Odoo)", f"{by_rcpt['refused']} / {by_id['refused']}"),
+            (
+                "refused by the relay (failed in Odoo)",
+                f"{by_rcpt['refused']} / {by_id['refused']}",
+            ),
             ("emails of a branch not taken", str(wrong_branch)),
             ("participants stuck / still running", f"{stuck} / {running}"),
             ('"WorkerCron ... timeout" lines in the log', str(timeouts)),
@@ -702,7 +718,11 @@ class Soak:
                 f"whole run {(self.finished - self.started) / 60:.1f} min) = "
                 f"{delivered / minutes:.0f} emails/min",
             ),
-            ("faults injected", "; ".join(e.split("  ", 1)[1] for e in self.events if "kill" in e) or "-"),
+            (
+                "faults injected",
+                "; ".join(e.split("  ", 1)[1] for e in self.events if "kill" in e)
+                or "-",
+            ),
             ("server starts", str(self.server.starts)),
         ]
         print()
@@ -710,7 +730,9 @@ class Soak:
         print("| --- | --- |")
         for name, value in rows:
             print(f"| {name} | {value} |")
-        ok = not (by_rcpt["twice"] or by_rcpt["never"] or wrong_branch or stuck or timeouts)
+        ok = not (
+            by_rcpt["twice"] or by_rcpt["never"] or wrong_branch or stuck or timeouts
+        )
         return ok
 
 
