@@ -17,8 +17,9 @@ through ``tools/benchmark soak``.
   and a recurring mailing to as many other leads;
 - meanwhile a thread fetches, over HTTP, the tracking image of a seeded share
   of the emails the sink received (--open-rate), --open-delay seconds after
-  their arrival, and a tracked link of some of them (--click-rate), and records each request's latency; an open of step 1
-  starts the participant's step 2 at once and cancels its step 3;
+  their arrival, and a tracked link of some of them (--click-rate), and
+  records each request's latency; an open of step 1 starts the participant's
+  step 2 at once and cancels its step 3;
 - once every step 1 email is delivered (or refused) and its opens made, the
   harness lets the branches' hour pass (their scheduled time set to now): the
   "not opened" steps run;
@@ -166,14 +167,14 @@ class Server:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
-                pass
+                self.proc.poll()  # gone already
             self.proc.wait()
         # Workers left behind (none should be: same group), killed by id.
         for child in self._group_leftovers():
             try:
                 child.kill()
             except psutil.Error:
-                pass
+                continue
 
     def _group_leftovers(self):
         if not self.proc:
@@ -490,7 +491,8 @@ class Soak:
 
         def advance(env):
             env.cr.execute(
-                """UPDATE crm_nurture_trace SET scheduled_date = now() at time zone 'UTC'
+                """UPDATE crm_nurture_trace
+                      SET scheduled_date = now() at time zone 'UTC'
                     WHERE state = 'scheduled' AND step_id = ANY(%s)""",
                 [self.data["steps"][1:]],
             )
@@ -501,7 +503,7 @@ class Soak:
         count = self.env_do(advance)
         self.log_event(f"the branches' hour passes: {count} steps due now")
 
-    # -- faults -------------------------------------------------------------------
+    # -- faults -----------------------------------------------------------
 
     def kill_worker(self):
         workers = self.server.cron_workers()
@@ -513,7 +515,7 @@ class Soak:
             try:
                 proc.cpu_percent(None)
             except psutil.Error:
-                pass
+                continue
         time.sleep(0.5)
         busy = []
         for proc in workers:
@@ -538,7 +540,7 @@ class Soak:
         self.server.start()
         self.log_event("server restarted")
 
-    # -- the run ------------------------------------------------------------------------
+    # -- the run ----------------------------------------------------------
 
     def run(self):
         self.started = time.time()
@@ -604,7 +606,7 @@ class Soak:
         self.tracker.stop.set()
         return self.report()
 
-    # -- the outcome ----------------------------------------------------------------
+    # -- the outcome ------------------------------------------------------
 
     def expected(self):
         """(recipient, subject) that must be delivered once each: step 1 to every
