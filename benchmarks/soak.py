@@ -602,7 +602,8 @@ class Soak:
                 self.log_event(f"all work done; {len(faults)} fault(s) not injected")
                 break
         self.finished = time.time()
-        self.last_delivery = self.finished
+        self.timed_out = time.time() >= deadline
+        self.left_at_end = self.work_left()
         self.tracker.stop.set()
         return self.report()
 
@@ -727,6 +728,15 @@ class Soak:
             ),
             ("server starts", str(self.server.starts)),
         ]
+        if self.timed_out:
+            left = self.left_at_end
+            rows.append(
+                (
+                    "STOPPED BY --timeout, work left (counted in never)",
+                    f"{left['running']} participants running, {left['queued']} "
+                    f"emails queued, {left['recurring_left']} recurring recipients",
+                )
+            )
         print()
         print("| measure | figure |")
         print("| --- | --- |")
