@@ -682,11 +682,16 @@ class Soak:
         log = self.server.log()
         timeouts = len(TIMEOUT_RE.findall(log))
         cpu = log.count("CPU time limit")
-        errors = sum(
-            1
+        kinds = collections.Counter(
+            re.sub(r"\d+", "N", line.split(" ERROR ", 1)[1].split(": ", 1)[-1])[:60]
             for line in log.splitlines()
             if " ERROR " in line and "failed sending mail" not in line
         )
+        errors = sum(kinds.values())
+        if errors:
+            errors = f"{errors}: " + "; ".join(
+                f"{kind} x{n}" for kind, n in kinds.most_common(4)
+            )
         latencies = sorted(self.tracker.latencies)
         p50 = statistics.median(latencies) * 1000 if latencies else 0
         p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else 0
