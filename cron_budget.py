@@ -66,7 +66,6 @@ POLL_SLEEP = 70
 MIN_POLL_SHARE = 0.1
 
 
-
 def clock():
     """The clock of the budgets (tests replace it with one they move by hand;
     under freezegun, which stops ``time.monotonic``, budgets never run out)."""
@@ -161,7 +160,8 @@ class RunBudget:
             try:
                 seconds = min(max(float(value), 1.0), float(limit))
             except ValueError:
-                pass  # refused when saved (settings); a hand-made value is ignored
+                # Refused when saved (settings); a hand-made value is ignored.
+                seconds = limit * BUDGET_SHARE
         return seconds
 
     def elapsed(self):
@@ -174,7 +174,9 @@ class RunBudget:
         if not self.run.batches:
             return True
         expected_end = self.elapsed() + self.run.longest_batch
-        return expected_end <= min(self.seconds * share, self.limit - self.run.longest_batch)
+        return expected_end <= min(
+            self.seconds * share, self.limit - self.run.longest_batch
+        )
 
     @contextmanager
     def batch(self):
