@@ -17,10 +17,19 @@ has spent its budget, and reports what is left so that Odoo calls it again:
   positive, else ``limit_time_real`` (Odoo's rule, ``odoo/service/server.py``:
   the same in prefork and threaded mode); with no limit at all (``0``) Odoo's
   default of 120 s stands in, so that other scheduled actions get their turn;
-- the budget is half of it (the other half is the margin for the batch in
-  flight, its commit and the other actions of the same poll), or the system
-  parameter ``mass_mailing_crm_nurture.cron_time_budget`` (seconds), never more
-  than the limit minus the longest batch seen in the run;
+- a cron worker runs every due action of a poll one after the other, and
+  Odoo's watchdog times the whole poll, and in prefork mode the sleep before
+  it too (the worker pings the watchdog, then sleeps until its next poll: up to
+  ``SLEEP_INTERVAL`` + 9 s, 69 s, when nothing wakes it): so in a scheduled run
+  the time counts from the start of the poll (all the addon's actions of one
+  poll share it), and in prefork mode the limit is reduced by that longest
+  sleep (``POLL_SLEEP``: 120 s leave 50 s to the poll; at least a tenth of the
+  limit);
+- the budget is half of what is left of the limit (the other half is the
+  margin for the batch in flight, its commit and Odoo's own actions of the same
+  poll), or the system parameter ``mass_mailing_crm_nurture.cron_time_budget``
+  (seconds) within it, never more than the limit minus the longest batch seen
+  in the run;
 - a new batch starts only if, after the longest batch seen so far, the run would
   still be within its budget; the first batch of a run always starts, so that
   every run makes progress;
@@ -38,6 +47,7 @@ next poll of any worker; the other actions run in between.
 import logging
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 
 from odoo.tools import config
@@ -50,6 +60,13 @@ DEFAULT_TIME_LIMIT = 120
 BUDGET_SHARE = 0.5
 # System parameter: another budget in seconds (bounded by the limit).
 BUDGET_PARAM = "mass_mailing_crm_nurture.cron_time_budget"
+# The longest sleep of a prefork cron worker between its watchdog's ping and its
+# poll (odoo/service/server.py: SLEEP_INTERVAL, 60 s, plus pid % 10 s), which
+# the watchdog counts.
+POLL_SLEEP = 70
+# The least share of the limit a poll is given (a limit below POLL_SLEEP: Odoo
+# kills a worker that slept its whole interval and then works at all).
+MIN_POLL_SHARE = 0.1
 
 
 def clock():
@@ -60,6 +77,8 @@ def clock():
 
 # Odoo's job run in progress on this thread (set by ``ir.cron._run_job``).
 _job_run = threading.local()
+# Odoo's cron poll in progress on this thread (set by ``ir.cron._process_job``).
+_poll = threading.local()
 
 
 def worker_time_limit():
@@ -74,6 +93,24 @@ def worker_time_limit():
         # Prefork with limit_time_real_cron = 0: Odoo never kills cron workers.
         real_limit = 0
     return real_limit if real_limit > 0 else DEFAULT_TIME_LIMIT
+
+
+def poll_job(cron_cr):
+    """Odoo's cron runner takes an action in the poll whose cursor is
+    ``cron_cr`` (one per poll): the first action of a poll starts its clock."""
+    if current_poll() is not cron_cr:
+        _poll.cursor = weakref.ref(cron_cr)
+        _poll.started = clock()
+        # A prefork cron worker slept before the poll; cron threads do not count
+        # their sleep.
+        _poll.slept = POLL_SLEEP if config.get("workers") else 0
+
+
+def current_poll():
+    """The cursor of Odoo's cron poll in progress on this thread, if any."""
+    ref = getattr(_poll, "cursor", None)
+    cursor = ref() if ref else None
+    return None if cursor is None or cursor.closed else cursor
 
 
 @contextmanager
@@ -95,7 +132,10 @@ class _RunState:
     work done so far."""
 
     def __init__(self):
-        self.started = clock()
+        # In a poll: its start, and the sleep the worker's limit counted before.
+        in_poll = current_poll() is not None
+        self.started = _poll.started if in_poll else clock()
+        self.slept = _poll.slept if in_poll else 0
         self.longest_batch = 0.0
         self.batches = 0
         self.done = 0
@@ -109,9 +149,11 @@ class RunBudget:
     ``notify_progress()``."""
 
     def __init__(self, env):
-        self.limit = worker_time_limit()
-        self.seconds = self._get_seconds(env, self.limit)
         self.run = getattr(_job_run, "run", None) or _RunState()
+        # What the worker's limit leaves to the run from the start of its poll.
+        limit = worker_time_limit()
+        self.limit = max(limit - self.run.slept, limit * MIN_POLL_SHARE)
+        self.seconds = self._get_seconds(env, self.limit)
 
     @staticmethod
     def _get_seconds(env, limit):

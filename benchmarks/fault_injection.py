@@ -29,6 +29,7 @@ import email
 import json
 import logging
 import os
+import random
 import signal
 import socketserver
 import subprocess
@@ -66,21 +67,48 @@ BAD_BODY = '<p>Hello <t t-out="object.nonexistent_field"/></p>'
 
 
 class SmtpSink(socketserver.ThreadingTCPServer):
-    """Accepts every message on 127.0.0.1 and records (recipient, subject)."""
+    """Accepts every message on 127.0.0.1 and records (recipient, subject) and
+    its Message-Id. Optionally a relay's behaviour: ``latency`` seconds before it
+    answers each message, and a share ``refuse_rate`` of the messages refused
+    (a 4xx or 5xx answer to their data, drawn from a seeded generator: Odoo
+    marks such an email failed), recorded apart. ``on_message(recipients,
+    message)`` is called for each accepted message (a parsed email)."""
 
     allow_reuse_address = True
     daemon_threads = True
 
-    def __init__(self):
+    def __init__(self, latency=0.0, refuse_rate=0.0, seed=0, on_message=None):
         super().__init__(("127.0.0.1", 0), SmtpHandler)
         self.deliveries = collections.Counter()
+        self.message_ids = collections.Counter()
+        self.refused = collections.Counter()
+        self.refused_ids = collections.Counter()
+        self.latency = latency
+        self.refuse_rate = refuse_rate
+        self.on_message = on_message
+        self.random = random.Random(seed)
         self.lock = threading.Lock()
 
-    def record(self, recipients, data):
-        subject = str(email.message_from_bytes(data).get("Subject", ""))
+    def refuses(self):
         with self.lock:
+            if not self.refuse_rate or self.random.random() >= self.refuse_rate:
+                return None
+            return self.random.choice(
+                ("451 4.3.0 sink: try again later", "554 5.7.1 sink: refused")
+            )
+
+    def record(self, recipients, data, refused=False):
+        message = email.message_from_bytes(data)
+        subject = str(message.get("Subject", ""))
+        message_id = str(message.get("Message-Id", "")).strip()
+        with self.lock:
+            deliveries = self.refused if refused else self.deliveries
             for rcpt in recipients:
-                self.deliveries[(rcpt.lower(), subject)] += 1
+                deliveries[(rcpt.lower(), subject)] += 1
+            if message_id:
+                (self.refused_ids if refused else self.message_ids)[message_id] += 1
+        if self.on_message and not refused:
+            self.on_message(recipients, message)
 
     def count(self):
         with self.lock:
@@ -92,6 +120,12 @@ class SmtpHandler(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self):
+        try:
+            self.converse()
+        except OSError:
+            return  # the client went away (a process killed mid-session)
+
+    def converse(self):
         self.reply("220 sink ready")
         recipients = []
         while True:
@@ -120,9 +154,12 @@ class SmtpHandler(socketserver.StreamRequestHandler):
                     if not chunk or chunk in (b".\r\n", b".\n"):
                         break
                     data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                self.server.record(recipients, b"".join(data))
+                if self.server.latency:
+                    time.sleep(self.server.latency)
+                refusal = self.server.refuses()
+                self.server.record(recipients, b"".join(data), refused=bool(refusal))
                 recipients = []
-                self.reply("250 queued")
+                self.reply(refusal or "250 queued")
             elif verb == "QUIT":
                 self.reply("221 bye")
                 return

@@ -320,8 +320,11 @@ class CrmNurtureTrace(models.Model):
         now = self.env.cr.now()
         traces = self._drop_ended_participants()
         traces = traces._apply_exit_and_success(step)
-        traces = traces._check_trigger_event(step)
-        traces = traces._wait_for_send_window(step, now)
+        checked = traces._check_trigger_event(step)
+        # A branch not taken may be the participant's last step scheduled (both
+        # branches of an email that never left, a branch without a sibling).
+        (traces - checked).participant_id._complete_finished()
+        traces = checked._wait_for_send_window(step, now)
         traces = traces._apply_contact_pressure(step, now)
         if not traces:
             return
@@ -711,6 +714,8 @@ class CrmNurtureTrace(models.Model):
                 "message": self.env._("Branch not taken: it happened."),
             }
         )
+        # A "not ..." step without a sibling was all that was left to do.
+        cancel.participant_id._complete_finished()
         if run:
             self.env["crm.nurture.sequence"]._trigger_process()
 

@@ -15,3 +15,11 @@ class IrCron(models.Model):
         all those calls together, as the worker's time limit does."""
         with cron_budget.job_run():
             return super()._run_job(job)
+
+    @classmethod
+    def _process_job(cls, db, cron_cr, job):
+        """One action of a cron poll (all the poll's actions run one after the
+        other, timed together by Odoo's watchdog): the engines' budgets count
+        from the start of the poll."""
+        cron_budget.poll_job(cron_cr)
+        return super()._process_job(db, cron_cr, job)

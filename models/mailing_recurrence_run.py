@@ -2,6 +2,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+# The run's statistics, summed per group from the computed values.
+STATISTICS_SUMS = {
+    f"{fname}:sum"
+    for fname in (
+        "sent_count",
+        "canceled_count",
+        "failed_count",
+        "opened_count",
+        "clicked_count",
+        "replied_count",
+    )
+}
+
 
 class MailingRecurrenceRun(models.Model):
     """One run of a recurring mailing: when, how many new recipients, and what
@@ -43,27 +56,31 @@ class MailingRecurrenceRun(models.Model):
         readonly=True,
     )
     sent_count = fields.Integer(
-        string="Sent", compute="_compute_statistics", store=True, aggregator="sum"
+        string="Sent", compute="_compute_statistics", aggregator="sum"
     )
     canceled_count = fields.Integer(
-        string="Cancelled", compute="_compute_statistics", store=True, aggregator="sum"
+        string="Cancelled", compute="_compute_statistics", aggregator="sum"
     )
     failed_count = fields.Integer(
-        string="Failed", compute="_compute_statistics", store=True, aggregator="sum"
+        string="Failed", compute="_compute_statistics", aggregator="sum"
     )
     opened_count = fields.Integer(
-        string="Opened", compute="_compute_statistics", store=True, aggregator="sum"
+        string="Opened", compute="_compute_statistics", aggregator="sum"
     )
     clicked_count = fields.Integer(
-        string="Clicked", compute="_compute_statistics", store=True, aggregator="sum"
+        string="Clicked", compute="_compute_statistics", aggregator="sum"
     )
     replied_count = fields.Integer(
-        string="Replied", compute="_compute_statistics", store=True, aggregator="sum"
+        string="Replied", compute="_compute_statistics", aggregator="sum"
     )
 
-    # Stored, so that the graph and pivot of runs can sum them; opens, clicks and
-    # replies come long after a run and recompute them. Same meanings as the
-    # mailing's statistics (mailing.mailing._compute_statistics).
+    # Counted from the traces when read, as the mailing's statistics are (same
+    # meanings: mailing.mailing._compute_statistics), never stored: stored, every
+    # email the queue sent and every open or click over HTTP rewrote the run's
+    # row, one row that the mail queue and the tracking requests of a run update
+    # at once (a serialization failure aborted the queue's call after the relay
+    # had accepted an email, sent again by the next call), and each email counted
+    # all the run's traces again. Sums (list, graph, pivot): _read_group_select.
     @api.depends(
         "trace_ids.trace_status",
         "trace_ids.sent_datetime",
@@ -103,3 +120,21 @@ class MailingRecurrenceRun(models.Model):
             run.canceled_count = count["cancel"]
             run.failed_count = count["error"] + count["bounce"]
             run.clicked_count = clicked.get(run, 0)
+
+    def _read_group_select(self, aggregate_spec, query):
+        # The statistics are not stored: the runs of each group, then their sum.
+        if aggregate_spec in STATISTICS_SUMS:
+            return super()._read_group_select("id:recordset", query)
+        return super()._read_group_select(aggregate_spec, query)
+
+    def _read_group_postprocess_aggregate(self, aggregate_spec, raw_values):
+        if aggregate_spec in STATISTICS_SUMS:
+            fname = aggregate_spec.split(":")[0]
+            column = list(
+                super()._read_group_postprocess_aggregate("id:recordset", raw_values)
+            )
+            # One computation for the runs of all the groups.
+            run_ids = sorted({run.id for runs in column for run in runs})
+            self.browse(run_ids).mapped(fname)
+            return (sum(runs.mapped(fname)) for runs in column)
+        return super()._read_group_postprocess_aggregate(aggregate_spec, raw_values)

@@ -111,6 +111,57 @@ class TestBudgetRule(BudgetCase, NurtureTagCommon):
             params.set_param(cron_budget.BUDGET_PARAM, "soon")
             self.assertEqual(cron_budget.RunBudget(self.env).seconds, 60)
 
+    def test_a_poll_shares_the_limit_and_counts_the_sleep_before_it(self):
+        """A cron worker runs the due actions of a poll one after the other, and
+        Odoo's watchdog times its sleep before the poll (prefork) and the whole
+        poll: the second action of a poll has what the first one left, and a
+        prefork worker's limit is reduced by its longest sleep. Before, each
+        action had half the limit from its own start: after a full sleep, one
+        action's budget alone passed the limit (WorkerCron timeout in the soak)."""
+
+        class PollCursor:  # one per poll, as Odoo's cron cursor
+            closed = False
+
+        # No poll left on the thread for the other tests.
+        self.addCleanup(setattr, cron_budget._poll, "cursor", None)
+        with self.limits(real=200, workers=2), self.fake_clock() as clock:
+            poll = PollCursor()
+            cron_budget.poll_job(poll)
+            with cron_budget.job_run():
+                budget = cron_budget.RunBudget(self.env)
+                self.assertEqual(budget.limit, 200 - cron_budget.POLL_SLEEP)
+                self.assertEqual(budget.seconds, 65)
+                with budget.batch():
+                    clock.advance(1)
+                clock.advance(60)  # the rest of the first action
+            cron_budget.poll_job(poll)  # the next action of the same poll
+            with cron_budget.job_run():
+                budget = cron_budget.RunBudget(self.env)
+                self.assertEqual(budget.elapsed(), 61)
+                self.assertTrue(budget.allows())  # its first batch, always
+                with budget.batch():
+                    clock.advance(3)
+                self.assertFalse(budget.allows())  # 64 + 3 > 65
+            # A new poll starts a new clock.
+            cron_budget.poll_job(PollCursor())
+            with cron_budget.job_run():
+                self.assertEqual(cron_budget.RunBudget(self.env).elapsed(), 0)
+            # Out of a poll (the poll's cursor closed or gone): the call's own.
+            del poll
+            with cron_budget.job_run():
+                budget = cron_budget.RunBudget(self.env)
+                self.assertEqual((budget.limit, budget.seconds), (200, 100))
+        # Cron threads (no workers) do not count their sleep; a limit below the
+        # sleep leaves a tenth of it.
+        for workers, real, limit in ((0, 200, 200), (2, 60, 6)):
+            with self.subTest(workers=workers, real=real):
+                with self.limits(real=real, workers=workers):
+                    poll = PollCursor()
+                    cron_budget.poll_job(poll)
+                    with cron_budget.job_run():
+                        budget = cron_budget.RunBudget(self.env)
+                        self.assertEqual(budget.limit, limit)
+
     def test_next_batch_only_if_it_ends_within_the_budget(self):
         with self.limits(real=10), self.fake_clock() as clock:
             budget = cron_budget.RunBudget(self.env)  # 5 s

@@ -65,3 +65,24 @@ class TestNurtureFailuresVisible(NurtureSequenceCommon):
         self.assertEqual(set(traces.mapped("state")), {"cancelled"})
         self.assertIn("not delivered", traces[0].message)
         self.assertFalse(week2.mailing_id.mailing_trace_ids)
+        # Nothing left to do for them: they completed (before, they stayed
+        # running with nothing scheduled, for ever).
+        self.assertEqual(set(participants.sudo().mapped("state")), {"completed"})
+
+    def test_open_cancels_the_last_branch_left(self):
+        """A "not clicked" step without a "clicked" sibling, cancelled by the
+        click: the participant has nothing left and completes."""
+        self.week2_clicked.unlink()
+        leads = self.make_leads(["lonely ann"])
+        self.start_with(leads)
+        self.process(self.T0)
+        participant = self.sequence.participant_ids.filtered(
+            lambda p: p.lead_id == leads
+        )
+        first = participant.trace_ids.filtered(lambda t: t.step_id == self.week1)
+        self.env["crm.nurture.trace"]._on_mailing_event(first.mailing_trace_id, "click")
+        waiting = participant.trace_ids.filtered(
+            lambda t: t.step_id == self.week2_ignored
+        )
+        self.assertEqual(waiting.state, "cancelled")
+        self.assertEqual(participant.state, "completed")

@@ -110,6 +110,42 @@ class TestRecurringRuns(NurtureRecurringCommon):
             (3, 2, 1, 0),
         )
 
+    def test_run_statistics_never_write_the_run(self):
+        """Opens and clicks (HTTP) and the emails the queue sends never write the
+        run's row: one row they would all update at once (a serialization
+        failure of the mail queue after the relay accepted an email, sent again
+        by its next call). The counts are right when read, and summed per group
+        (list, graph, pivot)."""
+        with self.at(self.T0):
+            mailing = self.recurring_mailing()
+            mailing.action_launch()
+            self.run_due()
+        run = mailing.recurrence_run_ids
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT write_date FROM mailing_recurrence_run WHERE id = %s", [run.id]
+        )
+        written = self.env.cr.fetchone()[0]
+        self.gateway_mail_trace_click(mailing, self.leads[0], "shop")
+        self.gateway_mail_trace_open(mailing, self.leads[1])
+        run.trace_ids[2].set_bounced()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT write_date FROM mailing_recurrence_run WHERE id = %s", [run.id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], written)
+        run.invalidate_recordset()
+        self.assertEqual(
+            (run.sent_count, run.opened_count, run.clicked_count, run.failed_count),
+            (3, 2, 1, 1),
+        )
+        groups = self.env["mailing.recurrence.run"]._read_group(
+            [("id", "=", run.id)],
+            ["mailing_id"],
+            ["sent_count:sum", "opened_count:sum", "clicked_count:sum", "__count"],
+        )
+        self.assertEqual(groups, [(mailing, 3, 2, 1, 1)])
+
     def test_relative_dates_across_runs(self):
         """Leads lost yesterday or today: each day's run mails that day's losses."""
         domain = (
