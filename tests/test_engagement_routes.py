@@ -22,21 +22,16 @@ LINK = re.compile(r"""href=["'](https?://[^"']*/r/[^"'/]+/m/\d+)["']""")
 SAFE_LINKS = "Mozilla/5.0 (compatible; Microsoft SafeLinks; +https://aka.ms/safelinks)"
 
 
-@tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
-class TestEngagementRoutes(NurtureRecurringCommon, HttpCase):
-    """A welcome sequence, run by the marketing user, whose emails are opened and
-    clicked through Odoo's real routes (the tracking image, the tracked link) by
-    machines and by the person, behind a reverse proxy (proxy mode): only the
-    person's open and click move the flow."""
-
-    T0 = datetime(2026, 5, 4, 8, 0, 0)
+class TemplateRunByMarketer:
+    """A ready template copied by the marketing user (who also manages nurture
+    sequences), run by hand at any hour on the recurring fixtures' leads; the
+    demo's running sequences stopped, so that only this one moves."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _run_template_as_marketer(cls, xmlid, login):
         cls.marketer = new_test_user(
             cls.env,
-            login="engagement_marketer",
+            login=login,
             tz="UTC",
             groups="base.group_user,mass_mailing.group_mass_mailing_user,"
             "mass_mailing_crm_nurture.group_nurture_manager,"
@@ -45,8 +40,7 @@ class TestEngagementRoutes(NurtureRecurringCommon, HttpCase):
         cls.env["crm.nurture.sequence"].search(
             [("state", "in", ("running", "paused"))]
         ).write({"state": "stopped"})
-        template = cls.env.ref("mass_mailing_crm_nurture.crm_nurture_template_welcome")
-        action = template.with_user(cls.marketer).action_use_template()
+        action = cls.env.ref(xmlid).with_user(cls.marketer).action_use_template()
         cls.sequence = cls.env["crm.nurture.sequence"].browse(action["res_id"])
         cls.sequence.with_user(cls.marketer).write(
             {
@@ -58,6 +52,24 @@ class TestEngagementRoutes(NurtureRecurringCommon, HttpCase):
                 "send_hour_from": 0,
                 "send_hour_to": 24,
             }
+        )
+
+
+@tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
+class TestEngagementRoutes(TemplateRunByMarketer, NurtureRecurringCommon, HttpCase):
+    """A welcome sequence, run by the marketing user, whose emails are opened and
+    clicked through Odoo's real routes (the tracking image, the tracked link) by
+    machines and by the person, behind a reverse proxy (proxy mode): only the
+    person's open and click move the flow."""
+
+    T0 = datetime(2026, 5, 4, 8, 0, 0)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._run_template_as_marketer(
+            "mass_mailing_crm_nurture.crm_nurture_template_welcome",
+            "engagement_marketer",
         )
         steps = cls.sequence.step_ids
         cls.welcome = steps.filtered(lambda s: s.trigger == "start")
@@ -199,7 +211,7 @@ class TestEngagementRoutes(NurtureRecurringCommon, HttpCase):
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
-class TestLinkPathRoutes(NurtureRecurringCommon, HttpCase):
+class TestLinkPathRoutes(TemplateRunByMarketer, NurtureRecurringCommon, HttpCase):
     """The template "Welcome: a path per link", copied and run by the marketing
     user, its welcome's second link clicked through Odoo's real click route: a
     scanner's click takes no path, the person's click takes exactly the path of
@@ -211,32 +223,9 @@ class TestLinkPathRoutes(NurtureRecurringCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketer = new_test_user(
-            cls.env,
-            login="link_path_marketer",
-            tz="UTC",
-            groups="base.group_user,mass_mailing.group_mass_mailing_user,"
-            "mass_mailing_crm_nurture.group_nurture_manager,"
-            "sales_team.group_sale_salesman_all_leads",
-        )
-        cls.env["crm.nurture.sequence"].search(
-            [("state", "in", ("running", "paused"))]
-        ).write({"state": "stopped"})
-        template = cls.env.ref(
-            "mass_mailing_crm_nurture.crm_nurture_template_welcome_links"
-        )
-        action = template.with_user(cls.marketer).action_use_template()
-        cls.sequence = cls.env["crm.nurture.sequence"].browse(action["res_id"])
-        cls.sequence.with_user(cls.marketer).write(
-            {
-                "enrollment_mode": "none",
-                "domain": repr(
-                    [("active", "in", [True, False]), ("name", "=like", "Nurtrec %")]
-                ),
-                "send_tz": "UTC",
-                "send_hour_from": 0,
-                "send_hour_to": 24,
-            }
+        cls._run_template_as_marketer(
+            "mass_mailing_crm_nurture.crm_nurture_template_welcome_links",
+            "link_path_marketer",
         )
         steps = cls.sequence.step_ids
         cls.welcome = steps.filtered(lambda s: s.trigger == "start")
