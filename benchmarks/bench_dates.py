@@ -27,8 +27,8 @@ Usage: bench_dates.py -c ODOO_CONF -d DATABASE [--leads N] [--rounds N]
 
 import argparse
 import json
-import threading
 
+import odoo_series
 from bench_scale import Timer, bulk_load, copied_columns, fmt, log, rounds_of
 
 import odoo
@@ -178,7 +178,7 @@ def main():
     parser.add_argument("--chunk", type=int, default=500000, help="rows per INSERT")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    threading.current_thread().testing = True  # nothing commits halfway, no email
+    odoo_series.test_mode()  # nothing commits halfway, no email
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

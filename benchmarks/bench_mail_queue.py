@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 
+import odoo_series  # noqa: F401 (the Odoo modules this script uses, on every series)
 from fault_injection import SmtpSink
 
 import odoo

@@ -31,9 +31,9 @@ import json
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
+import odoo_series
 from bench_recurring import make_leads
 
 import odoo
@@ -369,7 +369,7 @@ def main():
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     # Testing mode: sends queue their emails and do not commit halfway.
-    threading.current_thread().testing = True
+    odoo_series.test_mode()
     registry = odoo.modules.registry.Registry(args.database)
     if args.round:
         side, n, round_stamp = args.round

@@ -26,6 +26,8 @@ import argparse
 import statistics
 import time
 
+import odoo_series
+
 import odoo
 from odoo import SUPERUSER_ID, api
 
@@ -231,9 +233,8 @@ def main():
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     # Mark the thread as testing: runs must not commit halfway; emails stay queued.
-    import threading
 
-    threading.current_thread().testing = True
+    odoo_series.test_mode()
     registry = odoo.modules.registry.Registry(args.database)
     # Unique names: the committed data of earlier runs must not match.
     stamp = int(time.time())

@@ -29,6 +29,8 @@ import statistics
 import time
 from datetime import timedelta
 
+import odoo_series
+
 import odoo
 from odoo import SUPERUSER_ID, Command, api
 
@@ -264,9 +266,8 @@ def main():
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     # Mark the thread as testing: the expiry job must not commit the benchmark data.
-    import threading
 
-    threading.current_thread().testing = True
+    odoo_series.test_mode()
     registry = odoo.modules.registry.Registry(args.database)
     bench_counting(registry, args.leads, args.batch, args.rounds)
     with registry.cursor() as cr:

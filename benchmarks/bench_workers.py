@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 
+import odoo_series  # noqa: F401 (the Odoo modules this script uses, on every series)
 from fault_injection import Harness, SmtpSink, Workers
 
 import odoo

@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 
+import odoo_series
 from bench_recurring import make_leads
 
 import odoo
@@ -245,9 +246,7 @@ def run_engine(env, args, calls):
     if args.worker == "cron":
         # What a cron worker does when it wakes up: run every due scheduled
         # action of the database that no other cron worker holds.
-        from odoo.addons.base.models.ir_cron import ir_cron
-
-        ir_cron._process_jobs(args.database)
+        odoo_series.process_cron_jobs(args.database)
         return env["crm.nurture.trace"]._count_due()
     if args.worker == "recurring":
         env["mailing.mailing"]._cron_process_recurring()

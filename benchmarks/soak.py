@@ -63,6 +63,7 @@ import threading
 import time
 import urllib.parse
 
+import odoo_series
 import psutil
 from bench_recurring import make_leads
 from fault_injection import SmtpSink
@@ -94,7 +95,7 @@ def free_port():
 
 def odoo_bin():
     """The command of Odoo's server, as the project's tools run it."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+    root = odoo_series.odoo_root()
     script = os.path.join(root, "odoo-bin")
     return (
         [sys.executable, script]
