@@ -4,7 +4,8 @@
     "name": "Email Marketing: CRM Nurture",
     "summary": "Tag counters and lifetimes, lost-lead reactivation, recurring "
     "campaigns and nurture sequences for CRM leads",
-    "version": "18.0.1.4.0",
+    # Short: each series prefixes its own (18.0.1.4.0, 19.0.1.4.0), see README.
+    "version": "1.4.0",
     "category": "Marketing/Email Marketing",
     "license": "LGPL-3",
     "author": "mass_mailing_crm_nurture contributors",
@@ -28,6 +29,7 @@
         "views/res_config_settings_views.xml",
         "wizards/crm_lead_reactivation_wizard_views.xml",
         "wizards/crm_nurture_enroll_wizard_views.xml",
+        "data/series_data.xml",
         "views/mass_mailing_crm_nurture_menus.xml",
         "data/ir_cron_data.xml",
         "data/mailing_filter_data.xml",

@@ -52,6 +52,8 @@ from contextlib import contextmanager
 
 from odoo.tools import config
 
+from . import compat
+
 _logger = logging.getLogger(__name__)
 
 # Odoo's default real-time limit (``--limit-time-real``), when there is none.
@@ -203,9 +205,7 @@ class RunBudget:
         both are positive; a run that did nothing (the work left is locked by
         another process at work on it) is called again at its next interval."""
         self.run.remaining = max(remaining, 0)
-        env["ir.cron"]._notify_progress(
-            done=self.run.done, remaining=self.run.remaining
-        )
+        compat.notify_progress(env["ir.cron"], self.run.done, self.run.remaining)
 
     def hand_over(self, env):
         """For a call that starts with the run's budget spent (Odoo 18 calls an

@@ -22,9 +22,10 @@ import psycopg2
 import pytz
 from dateutil.relativedelta import relativedelta
 
-from odoo.osv import expression
 from odoo.tools import SQL, mute_logger
 from odoo.tools.safe_eval import safe_eval, wrap_module
+
+from . import compat
 
 # Bounds on a domain text: its length and its number of conditions, nested ones
 # included. The length leaves room for the lead ids of a big selection (the
@@ -225,7 +226,7 @@ def eval_domain(env, text):
         raise DomainEvaluationError(f"{text!r} is not a list of conditions")
     _check_condition_count(env, domain)
     try:
-        return expression.normalize_domain(list(domain))
+        return compat.normalize_domain(domain)
     except Exception as error:
         raise DomainEvaluationError(str(error)) from error
 
@@ -332,7 +333,10 @@ def _check_subquery_count(env, query):
     """Refuse a domain whose search PostgreSQL would take ages to plan (see
     ``MAX_DOMAIN_SUBQUERIES``), counted on the compiled query: every way of
     reaching related records counts, whatever the operator."""
-    count = query.where_clause.code.count("SELECT")
+    code = query.where_clause.code
+    # One per subquery: 19.0 writes a one2many's as EXISTS(SELECT FROM (SELECT
+    # ...) AS __sub ...), one subquery in a derived table (18.0: IN (SELECT ...)).
+    count = code.count("SELECT") - code.count("FROM (SELECT")
     if count > MAX_DOMAIN_SUBQUERIES:
         raise DomainEvaluationError(
             env._(

@@ -4,10 +4,11 @@
 are expected (left to it, or tried again at once on the next pass), any other
 error is tried again later with a growing delay, a bounded number of times."""
 
-import threading
 from datetime import timedelta
 
 from psycopg2 import errors
+
+from . import compat
 
 # Another transaction holds or changed the same rows: not an error of the work,
 # the work is tried again (or done by the other process).
@@ -41,4 +42,4 @@ def error_text(error):
 
 def auto_commit_enabled():
     """Whether engines commit their batches: outside tests only (tests forbid it)."""
-    return not getattr(threading.current_thread(), "testing", False)
+    return not compat.testing()

@@ -40,5 +40,6 @@ from . import mailing_mailing_pressure
 from . import mailing_trace_pressure
 from . import res_config_settings
 from . import ir_cron
+from . import res_groups
 from . import mail_mail
 from . import mailing_mailing_demo

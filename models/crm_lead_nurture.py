@@ -134,9 +134,12 @@ class CrmLead(models.Model):
 
     def action_view_nurture_participations(self):
         self.ensure_one()
+        # A name of its own: 19.0's message extractor takes the next parenthesis
+        # after a translated string, on the same expression, for another one.
+        name = self.env._("Nurture Sequences")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Nurture Sequences"),
+            "name": name,
             "res_model": "crm.nurture.participant",
             "view_mode": "list,form",
             "domain": [("lead_id", "=", self.id), ("is_test", "=", False)],

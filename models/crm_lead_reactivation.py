@@ -7,6 +7,8 @@ import pytz
 
 from odoo import api, fields, models
 
+from .. import compat
+
 # Lost reasons and first pipeline stages shipped by crm, by xml id: names can be
 # renamed or translated, and any of these records may have been deleted.
 # Standard lost reasons and the suffix of the presets made for them.
@@ -16,17 +18,25 @@ STANDARD_LOST_REASONS = {
     "crm.lost_reason_3": "no_stock",
 }
 FIRST_STAGES = ("crm.stage_lead1", "crm.stage_lead2")
-# "Lost in the last N days" exactly as Odoo's filter editor writes "is within the
-# last N days" on a datetime field, so that the editor reads it back as that rule:
-# from midnight N days ago to midnight today, in the user's timezone (a lead lost
-# today waits for tomorrow's sends). Evaluated whenever recipients are computed.
-LAST_DAYS_TERMS = (
-    "('{field}', '>=', datetime.datetime.combine(context_today() + "
-    "relativedelta(days=-{days}), datetime.time(0, 0, 0)).to_utc().strftime("
-    "'%Y-%m-%d %H:%M:%S')), "
-    "('{field}', '<=', datetime.datetime.combine(context_today(), "
-    "datetime.time(0, 0, 0)).to_utc().strftime('%Y-%m-%d %H:%M:%S'))"
-)
+# "Lost in the last N days": from midnight N days ago to midnight today, in the
+# user's timezone (a lead lost today waits for tomorrow's sends), evaluated
+# whenever recipients are computed, in the form the series' filter editor reads
+# back as a rule.
+if compat.SMART_DATES:
+    # 19.0 evaluates relative dates itself (in the user's timezone, like the
+    # expression below): its own words, so nothing is evaluated twice.
+    LAST_DAYS_TERMS = "('{field}', '>=', 'today -{days}d'), ('{field}', '<=', 'today')"
+else:
+    # 18.0 reads a mailing's domain as a literal: the expression its editor writes
+    # for "is within the last N days" on a datetime field, which the addon
+    # evaluates (relative_domain.py).
+    LAST_DAYS_TERMS = (
+        "('{field}', '>=', datetime.datetime.combine(context_today() + "
+        "relativedelta(days=-{days}), datetime.time(0, 0, 0)).to_utc().strftime("
+        "'%Y-%m-%d %H:%M:%S')), "
+        "('{field}', '<=', datetime.datetime.combine(context_today(), "
+        "datetime.time(0, 0, 0)).to_utc().strftime('%Y-%m-%d %H:%M:%S'))"
+    )
 
 
 class CrmLead(models.Model):
@@ -56,9 +66,10 @@ class CrmLead(models.Model):
     )
 
     def write(self, vals):
-        reopened = self._get_leads_reopened_by(vals)
-        lost_since = {lead.id: lead.date_closed for lead in reopened}
+        lost = self._get_leads_maybe_reopened_by(vals)
+        lost_since = {lead.id: lead.date_closed for lead in lost}
         res = super().write(vals)
+        reopened = lost.filtered("active")
         if reopened:
             reopened._record_reactivation(lost_since)
         return res
@@ -67,9 +78,12 @@ class CrmLead(models.Model):
     # Results
     # ------------------------------------------------------------------
 
-    def _get_leads_reopened_by(self, vals):
-        """The lost (archived) leads of ``self`` that ``vals`` restores."""
-        if not vals.get("active"):
+    def _get_leads_maybe_reopened_by(self, vals):
+        """The lost (archived) leads of ``self`` that writing ``vals`` may
+        restore: by their active flag, or by their stage (19.0's CRM restores a
+        lead moved to a won stage; 18.0's leaves it archived). Those active after
+        the write were restored."""
+        if not (vals.get("active") or vals.get("stage_id")):
             return self.browse()
         return self.filtered(lambda lead: not lead.active)
 

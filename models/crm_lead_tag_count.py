@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models, tools
 
+from .. import compat
+
 
 class CrmLeadTagCount(models.Model):
     """Storage of the tag counters: what the history of a (lead, tag) needs and the
@@ -30,14 +32,28 @@ class CrmLeadTagCount(models.Model):
         "addition; cleared when the tag is removed by hand.",
     )
 
-    _sql_constraints = [
-        (
-            "lead_tag_uniq",
-            "UNIQUE (lead_id, tag_id)",
-            "A lead has one counter per tag.",
-        ),
-        ("add_count_positive", "CHECK (add_count > 0)", "A tag counter starts at one."),
-    ]
+    # The counting statements' ON CONFLICT (lead_id, tag_id) needs the unique
+    # constraint (declared the way the running series creates it: see compat).
+    if compat.ORM_CONSTRAINTS:
+        _lead_tag_uniq = models.Constraint(
+            "UNIQUE (lead_id, tag_id)", "A lead has one counter per tag."
+        )
+        _add_count_positive = models.Constraint(
+            "CHECK (add_count > 0)", "A tag counter starts at one."
+        )
+    else:
+        _sql_constraints = [
+            (
+                "lead_tag_uniq",
+                "UNIQUE (lead_id, tag_id)",
+                "A lead has one counter per tag.",
+            ),
+            (
+                "add_count_positive",
+                "CHECK (add_count > 0)",
+                "A tag counter starts at one.",
+            ),
+        ]
 
     def _delete_for(self, leads=None, tags=None):
         """Delete the counters of deleted leads or tags."""

@@ -1,10 +1,22 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models, tools
-from odoo.osv import expression
+
+from .. import compat
 
 # Fields of the report that are the participant's own, under the same name.
 PARTICIPANT_FIELDS = {"sequence_id", "lead_id", "state", "date_enrolled"}
+
+
+def _order_of(order, groupby):
+    """The terms of ``order`` that order the groups of ``groupby``."""
+    specs = set(groupby)
+    terms = [
+        term
+        for term in (order or "").split(",")
+        if term.split() and term.split()[0] in specs
+    ]
+    return ", ".join(term.strip() for term in terms) or None
 
 
 class CrmNurtureFunnelReport(models.Model):
@@ -93,6 +105,26 @@ class CrmNurtureFunnelReport(models.Model):
         self.browse().check_access("read")
         return self._read_group_by_level_reached(*shortcut)
 
+    if compat.GROUPING_SETS:
+
+        @api.model
+        def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+            """19.0's pivot view reads all its groupings in one call (18.0's reads
+            each through ``_read_group``): when the participants can count every
+            one of them, they do, as in ``_read_group``; otherwise the usual way."""
+            plans = [
+                self._get_level_count_plan(
+                    domain, groupby, aggregates, (), 0, None, _order_of(order, groupby)
+                )
+                for groupby in grouping_sets
+            ]
+            if any(plan is None for plan in plans):
+                return super()._read_grouping_sets(
+                    domain, grouping_sets, aggregates, order
+                )
+            self.browse().check_access("read")
+            return [self._read_group_by_level_reached(*plan) for plan in plans]
+
     def _get_level_count_plan(
         self, domain, groupby, aggregates, having, offset, limit, order
     ):
@@ -122,7 +154,7 @@ class CrmNurtureFunnelReport(models.Model):
             else self.env["ir.rule"]._compute_domain(self._name, "read")
         )
         part_domain = self._get_participant_domain(
-            expression.AND([domain or [], rules or []])
+            compat.domain_and([domain or [], rules or []])
         )
         if part_domain is None:
             return None
@@ -133,10 +165,10 @@ class CrmNurtureFunnelReport(models.Model):
         """``domain`` on the report's rows as a domain on participants, or None
         when it names the level (a row's, not a participant's)."""
         result = []
-        for leaf in expression.normalize_domain(domain):
-            if not expression.is_leaf(leaf) or leaf in (
-                expression.TRUE_LEAF,
-                expression.FALSE_LEAF,
+        for leaf in compat.normalize_domain(domain):
+            if not compat.is_leaf(leaf) or tuple(leaf) in (
+                compat.TRUE_LEAF,
+                compat.FALSE_LEAF,
             ):
                 result.append(leaf)
                 continue
@@ -147,7 +179,7 @@ class CrmNurtureFunnelReport(models.Model):
             elif head not in PARTICIPANT_FIELDS:
                 return None
             result.append((path, operator, value))
-        return expression.AND([result, [("is_test", "=", False)]])
+        return compat.domain_and([result, [("is_test", "=", False)]])
 
     def _read_group_by_level_reached(
         self, part_domain, others, with_level, level_desc, order

@@ -1,9 +1,9 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
-from odoo.osv import expression
 from odoo.tools import SQL
 
+from .. import compat
 from .crm_nurture_sequence import RUNNING_STATES
 
 
@@ -107,7 +107,7 @@ class CrmNurtureSequence(models.Model):
                 reasons = sequence.enroll_lost_reason_ids & other.enroll_lost_reason_ids
                 tags = sequence.enroll_tag_ids & other.enroll_tag_ids
                 shared = Lead.search_count(
-                    expression.AND([domain, other._get_lead_domain()])
+                    compat.domain_and([domain, other._get_lead_domain()])
                 )
                 if reasons or tags or shared:
                     overlaps.append((sequence, other, reasons, tags, shared))

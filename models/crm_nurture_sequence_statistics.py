@@ -178,9 +178,12 @@ class CrmNurtureSequence(models.Model):
     def action_view_opportunities(self):
         self.ensure_one()
         won_only = self.env.context.get("nurture_metric") == "won"
+        # A name of its own: 19.0's message extractor takes the next parenthesis
+        # after a translated string, on the same expression, for another one.
+        name = self.env._("Won") if won_only else self.env._("Opportunities")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Won") if won_only else self.env._("Opportunities"),
+            "name": name,
             "res_model": "crm.lead",
             "view_mode": "list,kanban,form",
             "domain": [("id", "in", self._get_credited_lead_ids(won_only=won_only))],

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .. import compat
 from ..cron_budget import RunBudget
 from ..link_url import normalize_url, short_url
 from ..retry import (
@@ -100,13 +101,20 @@ class CrmNurtureTrace(models.Model):
     test_replied = fields.Boolean(string="Replied (Test)", readonly=True)
     test_bounced = fields.Boolean(string="Bounced (Test)", readonly=True)
 
-    _sql_constraints = [
-        (
-            "participant_step_uniq",
-            "UNIQUE (participant_id, step_id)",
-            "A step runs once per participant.",
-        ),
-    ]
+    # What makes a step run once per participant, whatever runs it (declared the
+    # way the running series creates it: see compat).
+    if compat.ORM_CONSTRAINTS:
+        _participant_step_uniq = models.Constraint(
+            "UNIQUE (participant_id, step_id)", "A step runs once per participant."
+        )
+    else:
+        _sql_constraints = [
+            (
+                "participant_step_uniq",
+                "UNIQUE (participant_id, step_id)",
+                "A step runs once per participant.",
+            ),
+        ]
 
     def init(self):
         # The scheduled action's scan: due steps only.

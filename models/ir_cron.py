@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
 
-from .. import cron_budget
+from .. import compat, cron_budget
 
 
 class IrCron(models.Model):
@@ -17,9 +17,9 @@ class IrCron(models.Model):
             return super()._run_job(job)
 
     @classmethod
-    def _process_job(cls, db, cron_cr, job):
+    def _process_job(cls, *args):
         """One action of a cron poll (all the poll's actions run one after the
         other, timed together by Odoo's watchdog): the engines' budgets count
         from the start of the poll."""
-        cron_budget.poll_job(cron_cr)
-        return super()._process_job(db, cron_cr, job)
+        cron_budget.poll_job(compat.cron_poll_cursor(args))
+        return super()._process_job(*args)

@@ -5,7 +5,7 @@ import datetime
 from odoo import api, models
 from odoo.tools import split_every
 
-from .. import cron_budget
+from .. import compat, cron_budget
 from ..cron_budget import RunBudget
 
 # Context key: the time budget of the mail queue's run (see process_email_queue).
@@ -19,7 +19,7 @@ class MailMail(models.Model):
     _inherit = "mail.mail"
 
     @api.model
-    def process_email_queue(self, ids=None, batch_size=1000):
+    def process_email_queue(self, *args, **kwargs):
         """Odoo's mail queue (its scheduled action), within the time budget of the
         scheduled run like the addon's engines (see ``cron_budget``).
 
@@ -31,8 +31,8 @@ class MailMail(models.Model):
         calls the action again at once), closes that window for the timeouts;
         a crash or a kill -9 in that window is Odoo's and SMTP's (an email cannot
         be taken back). Emails given by id (sent at once by code) are Odoo's."""
-        if ids:
-            return super().process_email_queue(ids=ids, batch_size=batch_size)
+        if compat.queue_email_ids(args, kwargs):
+            return super().process_email_queue(*args, **kwargs)
         with cron_budget.job_run():
             budget = RunBudget(self.env)
             if not budget.allows():
@@ -40,7 +40,7 @@ class MailMail(models.Model):
                 return None
             result = super(
                 MailMail, self.with_context(**{QUEUE_BUDGET_KEY: budget})
-            ).process_email_queue(ids=ids, batch_size=batch_size)
+            ).process_email_queue(*args, **kwargs)
             # Odoo's own report counts every email of its batch as done once the
             # first is sent: what is really left is what is still queued.
             budget.notify_progress(self.env, remaining=self._count_queued())

@@ -4,8 +4,8 @@ from ast import literal_eval
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.osv import expression
 
+from .. import compat
 from ..relative_domain import DomainEvaluationError, check_domain, eval_domain
 
 
@@ -90,7 +90,7 @@ class MailingMailing(models.Model):
         domain = super()._get_recipients_domain()
         company_domain = self._get_recipients_company_domain()
         if company_domain:
-            domain = expression.AND([domain, company_domain])
+            domain = compat.domain_and([domain, company_domain])
         return domain
 
     def _get_recipients_company_domain(self):

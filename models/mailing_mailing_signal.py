@@ -86,9 +86,12 @@ class MailingMailing(models.Model):
     def action_view_machine_signals(self):
         """The emails of this mailing that machines opened or clicked."""
         self.ensure_one()
+        # A name of its own: 19.0's message extractor takes the next parenthesis
+        # after a translated string, on the same expression, for another one.
+        name = self.env._("Opened or Clicked by Machines")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Opened or Clicked by Machines"),
+            "name": name,
             "res_model": "mailing.trace",
             "view_mode": "list,form",
             "domain": [

@@ -10,6 +10,19 @@ from odoo.tests import freeze_time, new_test_user
 from odoo.addons.base.tests.common import BaseCommon
 
 
+def process_mailing_queue(mailings):
+    """Run Odoo's mailing queue on ``mailings`` as its scheduled action does.
+
+    19.0's queue reports its progress with ``ir.cron._commit_progress``, which
+    commits even outside a scheduled run (tests forbid it): nothing is committed
+    here. 18.0's reports without committing."""
+    cron = type(mailings.env["ir.cron"])
+    if not hasattr(cron, "_commit_progress"):
+        return mailings._process_mass_mailing_queue()
+    with patch.object(cron, "_commit_progress", lambda *_args, **_kwargs: 1e9):
+        return mailings._process_mass_mailing_queue()
+
+
 def patch_cr_now(env, when):
     """Patch the transaction time (``cr.now()``), which freezegun does not reach."""
     return patch.object(env.cr, "now", lambda: when)

@@ -7,6 +7,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..engagement_signal import REQUEST_KEY, TOO_SOON_PARAM
+from .common import process_mailing_queue
 from .common_recurring import NurtureRecurringCommon
 
 BROWSER = (
@@ -49,7 +50,7 @@ class TestClickTagRules(NurtureRecurringCommon):
         )
         mailing.action_put_in_queue()
         with self.mock_mail_gateway(mail_unlink_sent=False):
-            mailing._process_mass_mailing_queue()
+            process_mailing_queue(mailing)
         return mailing
 
     def click(self, mailing, lead, label, user_agent=BROWSER):

@@ -20,7 +20,7 @@ from odoo.sql_db import Cursor
 from odoo.tests import tagged
 from odoo.tools import config
 
-from odoo.addons.mass_mailing_crm_nurture import cron_budget
+from odoo.addons.mass_mailing_crm_nurture import compat, cron_budget
 from odoo.addons.mass_mailing_crm_nurture.models import crm_nurture_sequence
 
 from .common import NurtureTagCommon
@@ -76,11 +76,11 @@ class BudgetCase:
     def progress(self):
         reports = []
 
-        def notify(_cron, done, remaining, deactivate=False):
+        def notify(_cron, done, remaining):
             reports.append((done, remaining))
 
         self.reports = reports
-        with patch.object(type(self.env["ir.cron"]), "_notify_progress", notify):
+        with patch.object(compat, "notify_progress", notify):
             yield reports
 
 

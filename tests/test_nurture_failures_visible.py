@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.base.models.ir_mail_server import IrMailServer, MailDeliveryException
+from odoo.addons.base.models.ir_mail_server import MailDeliveryException
 
 from .common_nurture import NurtureSequenceCommon
 
@@ -23,7 +23,8 @@ class TestNurtureFailuresVisible(NurtureSequenceCommon):
                 self.env["crm.nurture.trace"]._process_due()
                 with (
                     patch.object(
-                        IrMailServer,
+                        # The class of the running series (renamed on 19.0).
+                        type(self.env["ir.mail_server"]),
                         "send_email",
                         side_effect=MailDeliveryException(
                             "Connection refused by the server"

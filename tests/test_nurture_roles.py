@@ -243,8 +243,8 @@ class TestNurtureRoles(NurtureSequenceCommon):
                 [("sequence_id", "=", self.sequence.id)]
             )
         with self.assertRaises(AccessError):
-            Funnel.with_user(self.user_salesman).read_group(
-                [("sequence_id", "=", self.sequence.id)], ["level"], ["level"]
+            Funnel.with_user(self.user_salesman)._read_group(
+                [("sequence_id", "=", self.sequence.id)], ["level"], ["__count"]
             )
 
     # ------------------------------------------------------------------

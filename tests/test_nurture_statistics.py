@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from .. import compat
 from .common_nurture import NurtureSequenceCommon
 
 
@@ -255,13 +256,34 @@ class TestNurtureStatistics(NurtureSequenceCommon):
             }
             self.assertEqual(other in sequences, user == self.env.user)
         # The web client's call (graph view) goes the same way.
-        graph = Funnel.with_user(self.user_editor).read_group(
-            [("sequence_id", "=", self.sequence.id)], ["level"], ["level"]
-        )
-        self.assertEqual(
-            [(group["level"], group["level_count"]) for group in graph],
-            [(0, 5), (1, 5), (2, 4)],
-        )
+        editor_funnel = Funnel.with_user(self.user_editor)
+        of_sequence = [("sequence_id", "=", self.sequence.id)]
+        if hasattr(editor_funnel, "formatted_read_group"):  # 19.0
+            graph = editor_funnel.formatted_read_group(
+                of_sequence, ["level"], ["__count"]
+            )
+            counts = [(group["level"], group["__count"]) for group in graph]
+        else:
+            graph = editor_funnel.read_group(of_sequence, ["level"], ["level"])
+            counts = [(group["level"], group["level_count"]) for group in graph]
+        self.assertEqual(counts, [(0, 5), (1, 5), (2, 4)])
+        if compat.GROUPING_SETS:
+            # 19.0's pivot view: all its groupings in one call, counted the same.
+            sets = [["sequence_id", "level"], ["level"], []]
+            with patch.object(
+                type(Funnel),
+                "_read_group_by_level_reached",
+                autospec=True,
+                side_effect=shortcut.__func__,
+            ) as counted:
+                fast = editor_funnel._read_grouping_sets(
+                    of_sequence, sets, ["__count"], order="level"
+                )
+            self.assertEqual(counted.call_count, len(sets))
+            rows = editor_funnel._read_grouping_sets(
+                [*of_sequence, ("level", ">=", 0)], sets, ["__count"], order="level"
+            )
+            self.assertEqual(fast, rows)
 
     def test_flow_picture(self):
         self.run_hand_counted_flow()

@@ -31,7 +31,7 @@ class TestNurtureSuccessAtOnce(NurtureSequenceCommon):
 
     def test_click_is_a_goal_at_once(self):
         self.sequence.write({"success_clicked": True, "success_action": "continue"})
-        ann, bob = self.make_leads(["click ann", "click bob"])
+        ann, bob = self.make_leads(["click.ann", "click.bob"])
         self.start_with(ann | bob)
         self.process(self.T0)
         with self.at(self.T0 + self.days(1)):

@@ -7,6 +7,7 @@ from odoo.tests import freeze_time, tagged, users
 from odoo.tools import mute_logger
 
 from ..relative_domain import eval_domain
+from .common import process_mailing_queue
 from .common_reactivation import EDITOR_LAST_90_DAYS, NurtureReactivationCommon
 
 LOST_ANY = "('active', 'in', [True, False]), ('lost_reason_id', '!=', False)"
@@ -37,15 +38,18 @@ class TestRelativeDomains(NurtureReactivationCommon):
 
     def test_send_uses_relative_dates(self):
         """A queued mailing with a relative filter mails the matching leads."""
+        # The won lead aside: 19.0's CRM dates a lead made in a won stage
+        # (date_closed), 18.0's does not, and this filter does not look at stages.
+        leads = self.fixture_leads - self.lead_won
         domain = (
-            f"[{LOST_ANY}, ('id', 'in', {self.fixture_leads.ids}), ('date_closed', "
+            f"[{LOST_ANY}, ('id', 'in', {leads.ids}), ('date_closed', "
             f"'>=', "
             "(context_today() - relativedelta(days=15)).strftime('%Y-%m-%d'))]"
         )
         mailing = self.lead_mailing(domain, user_id=self.user_marketing_crm.id)
         mailing.action_put_in_queue()
         with self.mock_mail_gateway(mail_unlink_sent=False):
-            mailing._process_mass_mailing_queue()
+            process_mailing_queue(mailing)
         expected = (
             self.lead_stock_recent
             | self.lead_stock_new_stage

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo.tests import freeze_time, tagged, users
 
+from .. import compat
 from .common_reactivation import NurtureReactivationCommon
 
 
@@ -48,10 +49,20 @@ class TestReactivationResults(NurtureReactivationCommon):
             trace_status="cancel",
         )
 
+    def test_won_stage_restores_on_the_series_that_restores(self):
+        """19.0's CRM restores a lost lead moved to a won stage (18.0's leaves it
+        archived): a restore that CRM makes by itself is a reactivation too."""
+        self.lead_stock_recent.write({"stage_id": self.stage_won.id})
+        self.assertEqual(self.lead_stock_recent.active, compat.SERIES >= 19)
+        self.assertEqual(
+            self.lead_stock_recent.date_reactivated,
+            self.NOW if compat.SERIES >= 19 else False,
+        )
+
     def test_restore_records_date_and_last_mailing(self):
         """Restoring a lost lead dates it and credits the last mailing that reached
         it while lost."""
-        self.lead_stock_recent.toggle_active()
+        compat.restore_lead(self.lead_stock_recent)
         self.assertEqual(self.lead_stock_recent.date_reactivated, self.NOW)
         self.assertEqual(
             self.lead_stock_recent.reactivation_mailing_id, self.mailing_late
@@ -78,8 +89,8 @@ class TestReactivationResults(NurtureReactivationCommon):
 
     def test_counts_on_the_mailing(self):
         self.lead_stock_recent.action_set_won()
-        self.lead_price_recent.toggle_active()
-        self.lead_no_reason.toggle_active()
+        compat.restore_lead(self.lead_price_recent)
+        compat.restore_lead(self.lead_no_reason)
         self.lead_price_recent.expected_revenue = 500
         self.env.invalidate_all()
         late, early = self.mailing_late, self.mailing_early
@@ -102,7 +113,7 @@ class TestReactivationResults(NurtureReactivationCommon):
     @users("user_marketing")
     def test_counts_without_crm_rights(self):
         """A marketing user without CRM rights reads the counts on the mailing."""
-        self.lead_stock_recent.sudo().toggle_active()
+        compat.restore_lead(self.lead_stock_recent.sudo())
         mailing = self.mailing_late.with_env(self.env)
         self.assertEqual(mailing.reactivated_lead_count, 1)
         self.assertEqual(mailing.reactivated_won_count, 0)
@@ -137,7 +148,7 @@ class TestReactivationResults(NurtureReactivationCommon):
         self._create_sent_traces(version_b, self.env["crm.lead"].browse(recipients_b))
         (version_a | version_b).state = "done"
         # Version B's recipients come back.
-        self.env["crm.lead"].browse(recipients_b).toggle_active()
+        compat.restore_lead(self.env["crm.lead"].browse(recipients_b))
         self.assertEqual(version_b.reactivated_lead_count, len(recipients_b))
         self.assertEqual(version_a.reactivated_lead_count, 0)
         version_a.action_send_winner_mailing()

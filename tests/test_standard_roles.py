@@ -10,6 +10,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from .common import process_mailing_queue
 from .common_nurture import NurtureSequenceCommon
 
 
@@ -87,7 +88,7 @@ class TestStandardRoles(NurtureSequenceCommon):
         self.assertEqual(mailing.state, "in_queue")
         # The queue sends it (as the scheduled action does), then a retry.
         with self.mock_mail_gateway(mail_unlink_sent=False):
-            mailing.sudo()._process_mass_mailing_queue()
+            process_mailing_queue(mailing.sudo())
         self.assertEqual(mailing.state, "done")
         self.assertEqual(len(mailing.mailing_trace_ids), len(self.leads))
         mailing.mailing_trace_ids[:1].sudo().set_failed(failure_type="mail_smtp")
@@ -199,7 +200,7 @@ class TestStandardRoles(NurtureSequenceCommon):
             .with_context(
                 active_model="crm.lead", active_id=survivor.id, active_ids=survivor.ids
             )
-            .create({"name": "convert", "action": "nothing"})
+            .create({"name": "convert", "action": "create"})
         )
         convert.action_apply()
         self.assertEqual(survivor.type, "opportunity")
@@ -268,7 +269,7 @@ class TestStandardRoles(NurtureSequenceCommon):
         )
         mailing.with_user(self.user_mm).action_put_in_queue()
         with self.mock_mail_gateway(mail_unlink_sent=False):
-            mailing.sudo()._process_mass_mailing_queue()
+            process_mailing_queue(mailing.sudo())
         lead = self.leads[0]
         self.gateway_mail_trace_click(mailing, lead, "shop")
         self.assertIn(self.tag_vip, lead.tag_ids)

@@ -9,6 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.mass_mailing_crm_nurture import compat
 from odoo.addons.mass_mailing_crm_nurture.models.crm_lead_tag_stat import CrmLeadTagStat
 
 from .common import NurtureTagCommon
@@ -112,11 +113,9 @@ class TestTagExpiry(NurtureTagCommon):
             )
         progress = []
         with patch.object(
-            type(self.env["ir.cron"]),
-            "_notify_progress",
-            lambda _self, done, remaining, deactivate=False: progress.append(
-                (done, remaining)
-            ),
+            compat,
+            "notify_progress",
+            lambda _cron, done, remaining: progress.append((done, remaining)),
         ):
             done = self._expire_at(self.T0 + timedelta(days=31), batch_size=3)
         self.assertEqual(done, 8)

@@ -145,7 +145,10 @@ class CrmLeadReactivationWizard(models.TransientModel):
             and self.env.context.get("active_model") == "crm.lead"
             and self.env.context.get("active_ids")
         ):
-            res["lead_ids"] = [fields.Command.set(self.env.context["active_ids"])]
+            # Only the selected leads the user may read: the others (another
+            # company's, in a context made by hand) are no selection of theirs.
+            leads = self.env["crm.lead"].browse(self.env.context["active_ids"])
+            res["lead_ids"] = [fields.Command.set(leads._filtered_access("read").ids)]
         return res
 
     # ------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /* Copyright 2026 mass_mailing_crm_nurture contributors
  * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
+import {chooseSelection} from "./series_steps.esm";
 import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("mass_mailing_crm_nurture_recurring_mailing", {
@@ -19,11 +20,7 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_recurring_mail
             trigger: ".o_field_widget[name='recurrence_interval'] input",
             run: "edit 2",
         },
-        {
-            content: "weeks",
-            trigger: ".o_field_widget[name='recurrence_unit'] select",
-            run: 'select "weeks"',
-        },
+        ...chooseSelection("recurrence_unit", "weeks", "Weeks"),
         {
             content: "Never mail the customers list",
             trigger: ".o_field_widget[name='recurrence_exclusion_list_ids'] input",

@@ -1,5 +1,6 @@
 /* Copyright 2026 mass_mailing_crm_nurture contributors
  * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
+import {chooseLostReason} from "./series_steps.esm";
 import {registry} from "@web/core/registry";
 
 // The standard screens the addon changes, walked by each standard role.
@@ -59,16 +60,7 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_role_lead_form
             trigger: ".o_form_saved button[data-hotkey='l']:visible",
             run: "click",
         },
-        {
-            content: "Choose the lost reason",
-            trigger: ".modal .o_field_widget[name='lost_reason_id'] input",
-            run: "edit Not enough stock",
-        },
-        {
-            content: "Pick it",
-            trigger: ".o-autocomplete--dropdown-item a:contains('Not enough stock')",
-            run: "click",
-        },
+        ...chooseLostReason("Not enough stock"),
         {
             content: "Confirm",
             trigger: ".modal button[name='action_lost_reason_apply']",
@@ -80,7 +72,9 @@ registry.category("web_tour.tours").add("mass_mailing_crm_nurture_role_lead_form
         },
         {
             content: "Restore it",
-            trigger: ".o_form_view button[name='toggle_active']",
+            // 18.0: toggle_active; 19.0: action_restore.
+            trigger:
+                ".o_form_view button[name='toggle_active'], .o_form_view button[name='action_restore']",
             run: "click",
         },
         {
