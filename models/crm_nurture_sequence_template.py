@@ -69,7 +69,10 @@ class CrmNurtureSequence(models.Model):
                 {
                     "sequence_id": target.id,
                     "parent_id": copied[step.parent_id].id if step.parent_id else False,
-                    "mailing_id": mailing.copy(
+                    # Not told by email of each step's mailing (see _create_mailings).
+                    "mailing_id": mailing.with_context(
+                        mail_auto_subscribe_no_notify=True
+                    ).copy(
                         {
                             "subject": mailing.subject,
                             "active": True,

@@ -310,11 +310,14 @@ class CrmNurtureStep(models.Model):
 
     def _create_mailings(self):
         """One mailing per email step, on leads, sent only to the participants the
-        engine hands it (its own filter matches nobody)."""
+        engine hands it (its own filter matches nobody). Its responsible is the
+        sequence's, who is not told by email of each step's mailing (19.0's
+        mailings notify their new responsible)."""
         for step in self:
             step.mailing_id = (
                 self.env["mailing.mailing"]
                 .sudo()
+                .with_context(mail_auto_subscribe_no_notify=True)
                 .create(
                     {
                         "subject": step.name,

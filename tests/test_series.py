@@ -14,6 +14,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .. import compat
+from .common_nurture import NurtureSequenceCommon
 
 ADDON = "mass_mailing_crm_nurture"
 
@@ -118,3 +119,31 @@ class TestSeries(TransactionCase):
     def test_series_prefixes_the_short_version(self):
         module = self.env["ir.module.module"].search([("name", "=", ADDON)])
         self.assertTrue(module.latest_version.startswith(f"{compat.SERIES}.0."))
+
+
+@tagged("post_install", "-at_install", ADDON)
+class TestSeriesNotifications(NurtureSequenceCommon):
+    def test_step_mailings_notify_nobody(self):
+        """A sequence's email steps each have a mailing whose responsible is the
+        sequence's: 19.0 emails a mailing's new responsible, which nobody wants
+        once per step (nor per copied template)."""
+        Mail = self.env["mail.mail"].sudo()
+        before = Mail.search([])
+        sequence = (
+            self.env["crm.nurture.sequence"]
+            .with_user(self.user_manager)
+            .create({"name": "Quiet sequence", "user_id": self.user_manager.id})
+        )
+        self.env["crm.nurture.step"].with_user(self.user_manager).create(
+            [
+                {"sequence_id": sequence.id, "name": f"Quiet {idx}", "action": "email"}
+                for idx in range(3)
+            ]
+        )
+        template = self.env.ref(f"{ADDON}.crm_nurture_template_restock")
+        template.with_user(self.user_manager).action_use_template()
+        self.env.flush_all()
+        self.assertFalse(
+            (Mail.search([]) - before).mapped("subject"),
+            "no email about the step mailings",
+        )

@@ -1,6 +1,6 @@
 /* Copyright 2026 mass_mailing_crm_nurture contributors
  * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
-import {SERIES} from "./series_steps.esm";
+import {series} from "./series_steps.esm";
 import {registry} from "@web/core/registry";
 
 registry
@@ -57,7 +57,7 @@ registry
                 content: "The period reads as a rule of the editor, not as code",
                 // 18.0's editor names the period; 19.0's shows its relative dates.
                 trigger: `.o_field_widget[name='mailing_domain'] .o_facet_value:contains('${
-                    SERIES < 19
+                    series() < 19
                         ? "Closed Date is within -90 days"
                         : "Closed Date between today -90d and today"
                 }')`,

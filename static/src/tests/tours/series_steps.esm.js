@@ -5,15 +5,19 @@ import {session} from "@web/session";
 // Tour steps whose widgets differ between Odoo 18.0 and 19.0, so that each tour
 // runs on both series (the Python seams are in compat.py).
 
-// The series the tour runs on: 18, 19...
-export const SERIES = Number(session.server_version_info[0]);
+// The series the tours run on: 18, 19... Read when a tour's steps are made (in
+// the backend): this file is loaded with every test bundle, portal pages
+// included, whose session does not say it.
+export function series() {
+    return Number(session.server_version_info?.[0]) || 0;
+}
 
 /**
  * Choose `label` (the option `value`) in the selection field `name`: 18.0 draws a
  * <select>, 19.0 a dropdown menu of its own.
  */
 export function chooseSelection(name, value, label) {
-    if (SERIES < 19) {
+    if (series() < 19) {
         return [
             {
                 content: label,
@@ -41,7 +45,7 @@ export function chooseSelection(name, value, label) {
  * many2one to type in, 19.0 a badge per reason.
  */
 export function chooseLostReason(label) {
-    if (SERIES < 19) {
+    if (series() < 19) {
         return [
             {
                 content: "Choose the lost reason",
