@@ -42,3 +42,7 @@ from . import res_config_settings
 from . import ir_cron
 from . import mail_mail
 from . import mailing_mailing_demo
+from . import crm_nurture_step_split
+from . import crm_nurture_trace_split
+from . import crm_nurture_sequence_split
+from . import mailing_mailing_split
