@@ -81,7 +81,8 @@ def evaluate(numbers, min_participants):
     :param numbers: ``[(key, counted, goal)]``: per variant, its counted
         participants and those of them who reached the goal
     :param min_participants: counted participants each variant needs first
-    :return: dict with ``best`` (key of the highest rate, or None), ``winner``
+    :return: dict with ``best`` (key of the highest rate; None when it is
+        shared or nothing is counted), ``winner``
         (the best if it wins, else None), ``required`` (the confidence it
         needs), and ``variants``: key -> ``{"counted", "goal", "rate" (0..1),
         "z", "confidence"}``; for a variant other than the best, ``z`` and
@@ -103,9 +104,12 @@ def evaluate(numbers, min_participants):
     result["variants"] = variants
     if len(variants) < 2:
         return result
-    # Highest rate; ties to the first variant (its order in the flow).
     best = max(variants, key=lambda key: variants[key]["rate"])
-    if not variants[best]["counted"]:
+    top = variants[best]["rate"]
+    # No best without counts, nor when another variant has the same rate.
+    if not variants[best]["counted"] or any(
+        key != best and values["rate"] == top for key, values in variants.items()
+    ):
         return result
     result["best"] = best
     lowest = None

@@ -64,8 +64,10 @@ class TestSplitArithmetic(BaseCase):
         self.assertTrue(0.95 < three["variants"]["b"]["confidence"] < 0.975)
         self.assertIsNone(three["winner"])
         none = split_test.evaluate([("a", 100, 0), ("b", 100, 0)], 1)
-        self.assertIsNone(none["winner"])
+        self.assertEqual((none["best"], none["winner"]), (None, None))
         self.assertEqual(none["variants"]["b"]["z"], 0.0)
+        tied = split_test.evaluate([("a", 100, 30), ("b", 50, 15)], 1)
+        self.assertEqual((tied["best"], tied["winner"]), (None, None))
 
 
 @tagged("post_install", "-at_install", MODULE)
