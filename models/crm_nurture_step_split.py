@@ -158,8 +158,12 @@ class CrmNurtureStep(models.Model):
         help="How sure the best variant is better: against this variant for the "
         "others, against the closest one for the best itself.",
     )
-    split_is_best = fields.Boolean(string="Best So Far", compute="_compute_split_numbers")
-    split_is_winner = fields.Boolean(string="Is the Winner", compute="_compute_split_numbers")
+    split_is_best = fields.Boolean(
+        string="Best So Far", compute="_compute_split_numbers"
+    )
+    split_is_winner = fields.Boolean(
+        string="Is the Winner", compute="_compute_split_numbers"
+    )
     split_edited_after_test = fields.Boolean(
         string="Edited After the Test",
         compute="_compute_split_edited_after_test",
@@ -213,7 +217,9 @@ class CrmNurtureStep(models.Model):
     )
     def _compute_split_edited_after_test(self):
         for step in self:
-            decided = step.parent_id.action == "split" and step.parent_id.split_decided_on
+            decided = (
+                step.parent_id.action == "split" and step.parent_id.split_decided_on
+            )
             edited = step.mailing_id.nurture_content_date
             step.split_edited_after_test = bool(decided and edited and edited > decided)
 
@@ -246,9 +252,14 @@ class CrmNurtureStep(models.Model):
                 )
             if not step.split_goal:
                 raise ValidationError(
-                    self.env._("Choose the goal of split test %(step)s.", step=step.name)
+                    self.env._(
+                        "Choose the goal of split test %(step)s.", step=step.name
+                    )
                 )
-            if step.split_goal == "success" and not step.sequence_id._get_success_checks():
+            if (
+                step.split_goal == "success"
+                and not step.sequence_id._get_success_checks()
+            ):
                 raise ValidationError(
                     self.env._(
                         "Split test %(step)s measures the sequence's success, but "
@@ -606,7 +617,9 @@ class CrmNurtureStep(models.Model):
                     "Goal: %(goal)s", goal=goals.get(self.split_goal, "")
                 )
                 if not self.split_winner_id
-                else self.env._("Decided: %(winner)s", winner=self.split_winner_id.name),
+                else self.env._(
+                    "Decided: %(winner)s", winner=self.split_winner_id.name
+                ),
             }
         if self.parent_id.action != "split":
             return False

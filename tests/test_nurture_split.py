@@ -113,7 +113,10 @@ class TestNurtureSplit(NurtureSequenceCommon):
                     "send_tz": "UTC",
                     "enrollment_mode": "none",
                     "domain": repr(
-                        [("active", "in", [True, False]), ("name", "=like", "Nursplit %")]
+                        [
+                            ("active", "in", [True, False]),
+                            ("name", "=like", "Nursplit %"),
+                        ]
                     ),
                     "success_won": True,
                     "step_ids": [
@@ -275,9 +278,7 @@ class TestNurtureSplit(NurtureSequenceCommon):
         self.assertAlmostEqual(numbers[variant_b.id]["confidence"], confidence)
         self.assertGreater(confidence, 0.999)
         self.assertIn("The new catalogue won", split.split_decision_summary)
-        self.assertIn(
-            "The new catalogue won", flow.message_ids[:1].body.striptags()
-        )
+        self.assertIn("The new catalogue won", flow.message_ids[:1].body.striptags())
         # The numbers, as the marketing user reads them.
         marketer_a.invalidate_recordset()
         self.assertTrue(marketer_a.split_is_winner)
@@ -303,9 +304,9 @@ class TestNurtureSplit(NurtureSequenceCommon):
             flow._enroll_leads(self.later_leads)
         self.run_engine(self.T0 + self.days(4))
         self.assertEqual(
-            self.traces(variant_a).filtered(
-                lambda t: t.lead_id in self.later_leads
-            ).mapped("state"),
+            self.traces(variant_a)
+            .filtered(lambda t: t.lead_id in self.later_leads)
+            .mapped("state"),
             ["done"] * 20,
         )
         self.assertFalse(
@@ -519,7 +520,9 @@ class TestNurtureSplit(NurtureSequenceCommon):
             variant_a.with_user(self.user_manager).write(
                 {
                     "action": "add_tags",
-                    "tag_ids": [Command.link(self.env.ref("sales_team.categ_oppor1").id)],
+                    "tag_ids": [
+                        Command.link(self.env.ref("sales_team.categ_oppor1").id)
+                    ],
                 }
             )
         for values, message in (
@@ -546,9 +549,9 @@ class TestNurtureSplit(NurtureSequenceCommon):
             variant_a.with_user(self.user_manager).action_split_choose_winner()
         copy = flow.with_user(self.user_manager).copy()
         copied_split = copy.step_ids.filtered(lambda s: s.action == "split")
-        self.assertEqual(copied_split._split_variants().mapped("split_percent"), [50, 50])
+        self.assertEqual(
+            copied_split._split_variants().mapped("split_percent"), [50, 50]
+        )
         self.assertFalse(copied_split.split_winner_id)
         self.assertFalse(copied_split.split_decision)
-        self.assertFalse(
-            copied_split.child_ids.mailing_id & split.child_ids.mailing_id
-        )
+        self.assertFalse(copied_split.child_ids.mailing_id & split.child_ids.mailing_id)
