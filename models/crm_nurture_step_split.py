@@ -15,6 +15,7 @@ the split from then on takes it. In manual mode the nurture manager chooses,
 with the same numbers.
 """
 
+import logging
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -24,7 +25,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_round
 
 from .. import split_test
+from ..retry import CONCURRENCY_ERRORS
 from .crm_nurture_step_statistics import STEP_METRICS
+
+_logger = logging.getLogger(__name__)
 
 # Context key: the totals of the splits' variants are checked once the whole
 # save is done (a one2many saves its lines one by one: a split's percents add up
@@ -590,11 +594,29 @@ class CrmNurtureStep(models.Model):
         for split in splits:
             if budget is not None and not budget.allows():
                 break
-            judged = split._split_judge()
-            if judged["winner"]:
-                split._split_decide(self.browse(judged["winner"]), judged=judged)
+            if split._split_decide_isolated():
                 decided |= split
         return decided
+
+    def _split_decide_isolated(self):
+        """Decide this split if its test has a winner now, in a savepoint: another
+        run deciding it at the same time (a conflict) leaves it to that run, and
+        one split that fails never stops the others. Return whether decided."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                judged = self._split_judge()
+                if not judged["winner"]:
+                    return False
+                self._split_decide(self.browse(judged["winner"]), judged=judged)
+                self.flush_recordset()
+        except CONCURRENCY_ERRORS as error:
+            _logger.info("Split test %s left to another run: %s", self.id, error)
+            return False
+        except Exception:  # noqa: BLE001 - one split never stops the others
+            _logger.exception("Split test %s could not be decided", self.id)
+            return False
+        return True
 
     # ------------------------------------------------------------------
     # The flow picture

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, Form, tagged
 from odoo.tools import mute_logger
 
 from .. import split_test
@@ -555,3 +555,61 @@ class TestNurtureSplit(NurtureSequenceCommon):
         self.assertFalse(copied_split.split_winner_id)
         self.assertFalse(copied_split.split_decision)
         self.assertFalse(copied_split.child_ids.mailing_id & split.child_ids.mailing_id)
+
+    def test_split_made_in_its_form(self):
+        """The nurture manager makes a split and its two variants in the step
+        form at once (the variants get the split's sequence, run right after it
+        and get an email each); shares that do not add up are refused on save."""
+        flow, _split, _a, _b = self.make_flow()
+        Step = self.env["crm.nurture.step"].with_user(self.user_manager)
+        form = Form(Step.with_context(default_sequence_id=flow.id))
+        form.name = "Subject lines"
+        form.action = "split"
+        form.split_goal = "opened"
+        for name, percent in (("Short subject", 30), ("Long subject", 70)):
+            with form.child_ids.new() as variant:
+                variant.name = name
+                variant.split_percent = percent
+        split = form.save()
+        variants = split._split_variants()
+        self.assertEqual(variants.mapped("split_percent"), [30, 70])
+        self.assertEqual(variants.sequence_id, flow)
+        self.assertEqual(set(variants.mapped("trigger")), {"after_parent"})
+        self.assertEqual(len(variants.mailing_id), 2)
+        form = Form(split)
+        with form.child_ids.edit(0) as variant:
+            variant.split_percent = 40
+        with self.assertRefused("add up to 110"):
+            form.save()
+
+    def test_test_run_goes_down_one_variant(self):
+        """A content editor's test run through the split goes down one variant
+        (the draw, as for a real participant), its email to the test address;
+        the test's numbers leave it out."""
+        flow, split, variant_a, variant_b = self.make_flow()
+        with self.at(self.T0):
+            wizard = (
+                self.env["crm.nurture.test.wizard"]
+                .with_user(self.user_editor)
+                .create({"sequence_id": flow.id, "email": "tester@example.com"})
+            )
+            run = (
+                self.env["crm.nurture.participant"]
+                .with_user(self.user_editor)
+                .browse(wizard.action_start_test()["res_id"])
+            )
+        with self.at(self.T0), self.mock_mail_gateway():
+            run.action_test_run_next_step()
+        variant = run.trace_ids.filtered(lambda t: t.step_id != split).step_id
+        self.assertEqual(len(variant), 1)
+        self.assertIn(variant, variant_a | variant_b)
+        self.assertEqual(variant, split._split_choose(run)[run])
+        with self.at(self.T0), self.mock_mail_gateway():
+            run.action_test_run_next_step()
+        self.assertEqual(
+            self._new_mails.filtered(lambda m: m.email_to == "tester@example.com")
+            .mapped("subject"),
+            [f"[TEST] {variant.name}"],
+        )
+        self.env.invalidate_all()
+        self.assertEqual(variant.split_participant_count, 0)
