@@ -40,6 +40,7 @@
         "demo/crm_lead_demo.xml",
         "demo/crm_lead_reactivation_demo.xml",
         "demo/crm_nurture_demo.xml",
+        "demo/crm_nurture_split_demo.xml",
         "demo/mailing_recurring_demo.xml",
     ],
     "assets": {

@@ -43,3 +43,7 @@ from . import ir_cron
 from . import res_groups
 from . import mail_mail
 from . import mailing_mailing_demo
+from . import crm_nurture_step_split
+from . import crm_nurture_trace_split
+from . import crm_nurture_sequence_split
+from . import mailing_mailing_split

@@ -370,6 +370,9 @@ class CrmNurtureSequence(models.Model):
             # Goals reached since the last run end those participations first: no
             # email leaves after the goal.
             self.env["crm.nurture.participant"]._check_successes()
+            # Split tests decided before the due steps run: participants reaching
+            # a split decided now take its winner (see crm_nurture_step_split).
+            self.env["crm.nurture.step"]._decide_splits(budget)
             traces = self.env["crm.nurture.trace"]
             traces._process_due(batch_size=PROCESS_BATCH_SIZE, budget=budget)
             if budget.allows():

@@ -39,6 +39,9 @@ class CrmNurtureSequence(models.Model):
         "step_ids.action",
         "step_ids.trigger_url",
         "step_ids.trigger_url_missing",
+        "step_ids.split_percent",
+        "step_ids.split_goal",
+        "step_ids.split_winner_id",
     )
     def _compute_flow_data(self):
         steps = self.step_ids

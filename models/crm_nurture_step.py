@@ -126,6 +126,9 @@ class CrmNurtureStep(models.Model):
             ("activity", "Schedule an activity"),
             ("reopen", "Reopen the lead"),
             ("stage", "Move to a stage"),
+            # Sends nothing: its next steps are the variants of a test, each
+            # participant going down one (see crm_nurture_step_split.py).
+            ("split", "Split test"),
         ],
         default="email",
         required=True,

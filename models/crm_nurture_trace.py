@@ -136,25 +136,43 @@ class CrmNurtureTrace(models.Model):
         :param parents: participant id -> the trace of the parent step (for steps
             that wait on the parent's email)
         """
+        return self._schedule_pairs(
+            [(participant, step) for step in steps for participant in participants],
+            after,
+            parents=parents,
+        )
+
+    @api.model
+    def _schedule_pairs(self, pairs, after, parents=None):
+        """Schedule each step for its participant (``pairs``: ``[(participant,
+        step)]``) at ``after`` + the step's delay, in one insert per batch (a
+        split test step sends each participant down one of its next steps).
+
+        :param parents: participant id -> the trace of the parent step
+        """
+        participants = self.env["crm.nurture.participant"].union(
+            *(participant for participant, _step in pairs)
+        )
         # The participants' sequence, lead and test flag, read once: the step
         # traces carry them (precomputed related fields), inserted set-based.
         participants.fetch(["sequence_id", "lead_id", "is_test"])
+        delays = {}
         values = []
-        for step in steps:
-            delay = step._get_delay()
-            for participant in participants:
-                parent = parents.get(participant.id) if parents else None
-                values.append(
-                    {
-                        "participant_id": participant.id,
-                        "step_id": step.id,
-                        "scheduled_date": after + delay,
-                        "parent_trace_id": parent or False,
-                        "sequence_id": participant.sequence_id.id,
-                        "lead_id": participant.lead_id.id,
-                        "is_test": participant.is_test,
-                    }
-                )
+        for participant, step in pairs:
+            if step not in delays:
+                delays[step] = step._get_delay()
+            parent = parents.get(participant.id) if parents else None
+            values.append(
+                {
+                    "participant_id": participant.id,
+                    "step_id": step.id,
+                    "scheduled_date": after + delays[step],
+                    "parent_trace_id": parent or False,
+                    "sequence_id": participant.sequence_id.id,
+                    "lead_id": participant.lead_id.id,
+                    "is_test": participant.is_test,
+                }
+            )
         return self._create_rows(values)
 
     # ------------------------------------------------------------------
@@ -567,6 +585,10 @@ class CrmNurtureTrace(models.Model):
         if not step.child_ids:
             return
         parents = {trace.participant_id.id: trace.id for trace in self}
+        if step.action == "split":
+            # One variant each (see crm_nurture_trace_split.py).
+            self._schedule_variants(step, now, parents)
+            return
         self._schedule(self.participant_id, step.child_ids, now, parents=parents)
 
     def _email_undelivered(self):

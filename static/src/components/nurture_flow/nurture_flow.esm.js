@@ -16,6 +16,7 @@ const ACTION_ICONS = {
     activity: "fa-clock-o",
     reopen: "fa-undo",
     stage: "fa-flag",
+    split: "fa-random",
 };
 // Email numbers mean nothing for the other actions.
 const PLAIN_METRICS = ["scheduled", "done", "failed"];
