@@ -42,3 +42,4 @@ from . import test_engagement_routes
 from . import test_cron_budget
 from . import test_nurture_dates
 from . import test_nurture_link_paths
+from . import test_engagement_score

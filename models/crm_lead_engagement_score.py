@@ -1,0 +1,281 @@
+# Copyright 2026 mass_mailing_crm_nurture contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+from datetime import datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.http import request
+from odoo.osv import expression
+from odoo.tools import SQL
+
+from ..engagement_score import (
+    DAY_SECONDS,
+    DEFAULT_HALF_LIFE_DAYS,
+    DEFAULT_POINTS,
+    MAX_HALF_LIFE_DAYS,
+    MAX_POINTS,
+    MIN_EXPONENT,
+    MIN_SCORE,
+    SCORE_PARAM,
+    anchor_of,
+    score_at,
+)
+
+EPOCH = datetime(1970, 1, 1)
+SCORE_OPERATORS = ("=", "!=", ">", ">=", "<", "<=")
+# Paths of the requests that create leads for a visitor (website_crm's form).
+INBOUND_FORM_PATHS = ("/website/form/",)
+# The live chat's source (crm_livechat: the /lead command, the chatbot's step).
+LIVECHAT_SOURCE_XMLID = "crm_livechat.utm_source_livechat"
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # The score in a form that needs no update as time goes by (see
+    # engagement_score): written by one SQL statement per batch of events only.
+    engagement_anchor = fields.Float(
+        string="Engagement Score Anchor",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Technical: the engagement score as log2(points) + time / half-life; "
+        "filter and sort on Engagement Score instead.",
+    )
+    engagement_score = fields.Float(
+        compute="_compute_engagement_score",
+        search="_search_engagement_score",
+        readonly=True,
+        help="Points for what the lead's person did (opens, clicks and replies of "
+        "a person, not of machines; website forms and live chats), each fading "
+        "by half over the half-life set in Email Marketing settings.",
+    )
+
+    def _compute_engagement_score(self):
+        now, half_life = self._engagement_clock()
+        for lead in self:
+            lead.engagement_score = score_at(lead.engagement_anchor, now, half_life)
+
+    def _search_engagement_score(self, operator, value):
+        """Scores compared through their anchors (an indexed column): ``score >=
+        X`` is ``anchor >= log2(X) + now / half-life``; no score is no anchor."""
+        if operator not in SCORE_OPERATORS:
+            raise UserError(
+                self.env._(
+                    "The engagement score is compared with =, !=, <, <=, > or >=."
+                )
+            )
+        try:
+            value = float(value or 0.0)
+        except (TypeError, ValueError) as error:
+            raise UserError(
+                self.env._("The engagement score is compared with a number.")
+            ) from error
+        if operator == "!=":
+            return ["!", *self._search_engagement_score("=", value)]
+        none = [("engagement_anchor", "=", False)]
+        if value <= 0:
+            # Scores are 0 (no anchor) or positive.
+            matches_zero = {
+                "=": value == 0,
+                ">": value < 0,
+                ">=": True,
+                "<": False,
+                "<=": value == 0,
+            }[operator]
+            if operator in (">", ">=") and not matches_zero:
+                return ["!", *none]
+            if operator in (">", ">="):
+                return expression.TRUE_DOMAIN
+            return none if matches_zero else expression.FALSE_DOMAIN
+        now, half_life = self._engagement_clock()
+        bound = anchor_of(value, now, half_life)
+        if operator in (">", ">="):
+            return [("engagement_anchor", operator, bound)]
+        if operator == "=":
+            return [("engagement_anchor", "=", bound)]
+        return expression.OR([[("engagement_anchor", operator, bound)], none])
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        # Sortable like a stored field: the scores' order is their anchors'; no
+        # score is the lowest.
+        if field_name != "engagement_score":
+            return super()._order_field_to_sql(
+                alias, field_name, direction, nulls, query
+            )
+        anchor = self._field_to_sql(alias, "engagement_anchor", query)
+        if not nulls.code:
+            nulls = SQL("NULLS LAST" if direction.code == "DESC" else "NULLS FIRST")
+        return SQL("%s %s %s", anchor, direction, nulls)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.pop("engagement_anchor", None)
+        leads = super().create(vals_list)
+        inbound = leads._engagement_inbound()
+        if inbound:
+            inbound._engagement_add_points(
+                dict.fromkeys(inbound.ids, self._engagement_points("inbound"))
+            )
+        return leads
+
+    def write(self, vals):
+        if "engagement_anchor" in vals and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The engagement score is computed from what the lead does; it "
+                    "cannot be written."
+                )
+            )
+        return super().write(vals)
+
+    def _merge_dependences(self, opportunities):
+        # The merged leads' scores add up on the lead that remains (one update).
+        res = super()._merge_dependences(opportunities)
+        merged = sum(opportunities.mapped("engagement_score"))
+        if merged:
+            self._engagement_add_points({self.id: merged})
+        return res
+
+    # ------------------------------------------------------------------
+    # Settings and clock
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _engagement_half_life_days(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(SCORE_PARAM % "half_life_days", DEFAULT_HALF_LIFE_DAYS)
+        )
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            return DEFAULT_HALF_LIFE_DAYS
+        return days if 1 <= days <= MAX_HALF_LIFE_DAYS else DEFAULT_HALF_LIFE_DAYS
+
+    @api.model
+    def _engagement_points(self, event):
+        """Points of ``event`` (``open``, ``click``, ``reply``, ``inbound``), as
+        set in Email Marketing settings."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(SCORE_PARAM % f"points_{event}", DEFAULT_POINTS[event])
+        )
+        try:
+            points = float(value)
+        except (TypeError, ValueError):
+            return float(DEFAULT_POINTS[event])
+        return points if 0 <= points <= MAX_POINTS else float(DEFAULT_POINTS[event])
+
+    @api.model
+    def _engagement_clock(self):
+        """(now in epoch seconds, half-life in seconds): Python's clock, the same
+        for reading, searching and adding points (tests move it)."""
+        now = (fields.Datetime.now() - EPOCH).total_seconds()  # naive UTC
+        return now, self._engagement_half_life_days() * DAY_SECONDS
+
+    # ------------------------------------------------------------------
+    # Points
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _engagement_add_points(self, points_by_lead):
+        """Add points to leads (``{lead id: points}``, negative to withdraw):
+        one UPDATE of the leads' rows for the whole batch, no other row
+        touched; then the nurture steps waiting on a score the leads reached are
+        due (see crm.nurture.trace). Override point.
+
+        :return: the ids of the leads updated
+        """
+        points_by_lead = {
+            lead_id: points
+            for lead_id, points in points_by_lead.items()
+            if lead_id and points
+        }
+        if not points_by_lead:
+            return []
+        now, half_life = self._engagement_clock()
+        now_h = now / half_life
+        self.flush_model(["engagement_anchor"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead AS lead
+                   SET engagement_anchor = (
+                       SELECT CASE WHEN total > %(min_score)s
+                                   THEN ln(total) / ln(2.0) + %(now_h)s END
+                         FROM (SELECT COALESCE(CASE
+                                  WHEN lead.engagement_anchor <> 0
+                                   AND lead.engagement_anchor - %(now_h)s
+                                       > %(min_exponent)s
+                                  THEN power(2.0::float8,
+                                             lead.engagement_anchor - %(now_h)s)
+                                  END, 0) + pts.points AS total) AS score)
+                  FROM unnest(%(ids)s::int[], %(points)s::float8[]) AS pts(id, points)
+                 WHERE lead.id = pts.id
+             RETURNING lead.id
+                """,
+                min_score=MIN_SCORE,
+                now_h=now_h,
+                min_exponent=MIN_EXPONENT,
+                ids=list(points_by_lead),
+                points=[float(points) for points in points_by_lead.values()],
+            )
+        )
+        lead_ids = [row[0] for row in rows]
+        self.browse(lead_ids).invalidate_recordset(
+            ["engagement_anchor", "engagement_score"]
+        )
+        if lead_ids and any(points > 0 for points in points_by_lead.values()):
+            self.env["crm.nurture.trace"]._score_mark_reached(lead_ids=lead_ids)
+        return lead_ids
+
+    @api.model
+    def _engagement_add_trace_points(self, mailing_traces, event, count=1):
+        """Points of ``event`` for the leads of these mailing traces (emails to
+        leads), ``count`` times each (negative to withdraw), in one update."""
+        points = self._engagement_points(event) * count
+        if not points:
+            return []
+        by_lead = defaultdict(float)
+        for trace in mailing_traces:
+            if trace.model == self._name and trace.res_id:
+                by_lead[trace.res_id] += points
+        return self._engagement_add_points(by_lead)
+
+    @api.model
+    def _engagement_rescale(self, old_days, new_days):
+        """The half-life changed: every anchor rewritten once, so that every
+        score stays what it is now and fades at the new pace from now on (one
+        UPDATE of the leads that have a score)."""
+        if not old_days or not new_days or old_days == new_days:
+            return
+        now, _half_life = self._engagement_clock()
+        self.flush_model(["engagement_anchor"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead
+                   SET engagement_anchor = engagement_anchor - %s + %s
+                 WHERE engagement_anchor IS NOT NULL AND engagement_anchor <> 0
+                """,
+                now / (old_days * DAY_SECONDS),
+                now / (new_days * DAY_SECONDS),
+            )
+        )
+        self.invalidate_model(["engagement_anchor", "engagement_score"])
+
+    def _engagement_inbound(self):
+        """The leads among these that a visitor just created: through a website
+        form (website_crm, recognised by the form route's path) or a live chat
+        (crm_livechat, by its source). Override point for other channels."""
+        if request and request.httprequest.path.startswith(INBOUND_FORM_PATHS):
+            return self
+        livechat = self.env.ref(LIVECHAT_SOURCE_XMLID, raise_if_not_found=False)
+        if livechat:
+            return self.filtered(lambda lead: lead.source_id == livechat)
+        return self.browse()
