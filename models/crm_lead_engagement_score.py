@@ -9,6 +9,7 @@ from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..engagement_signal import HUMAN
 from ..engagement_score import (
     DAY_SECONDS,
     DEFAULT_HALF_LIFE_DAYS,
@@ -268,6 +269,70 @@ class CrmLead(models.Model):
             )
         )
         self.invalidate_model(["engagement_anchor", "engagement_score"])
+
+    @api.model
+    def _engagement_backfill(self):
+        """Scores of the leads without one from what their emails recorded
+        before (install, upgrade): a person's first open of each email (or its
+        first click, or its reply), each click of a person, each reply, with
+        the points and half-life set now, decayed from when they happened; one
+        statement. Leads that have a score keep it."""
+        now, half_life = self._engagement_clock()
+        for model in ("crm.lead", "mailing.trace", "link.tracker.click"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH trace AS (
+                    SELECT res_id,
+                           LEAST(human_open_datetime, human_click_datetime,
+                                 CASE WHEN trace_status = 'reply'
+                                      THEN COALESCE(reply_datetime, sent_datetime,
+                                                    create_date) END) AS opened,
+                           CASE WHEN trace_status = 'reply'
+                                THEN COALESCE(reply_datetime, sent_datetime,
+                                              create_date) END AS replied
+                      FROM mailing_trace
+                     WHERE model = 'crm.lead' AND res_id IS NOT NULL
+                ), events AS (
+                    SELECT res_id AS lead_id, opened AS at, %(open)s AS points
+                      FROM trace WHERE opened IS NOT NULL
+                    UNION ALL
+                    SELECT res_id, replied, %(reply)s FROM trace
+                     WHERE replied IS NOT NULL
+                    UNION ALL
+                    SELECT mt.res_id, click.create_date, %(click)s
+                      FROM link_tracker_click click
+                      JOIN mailing_trace mt ON mt.id = click.mailing_trace_id
+                     WHERE mt.model = 'crm.lead' AND mt.res_id IS NOT NULL
+                       AND click.signal_kind = %(human)s
+                ), totals AS (
+                    SELECT lead_id,
+                           SUM(points * power(2.0::float8, GREATEST(
+                               (EXTRACT(EPOCH FROM at)::float8 - %(now)s) / %(h)s,
+                               %(min_exponent)s))) AS total
+                      FROM events WHERE points > 0
+                     GROUP BY lead_id
+                )
+                UPDATE crm_lead AS lead
+                   SET engagement_anchor = ln(totals.total) / ln(2.0) + %(now_h)s
+                  FROM totals
+                 WHERE lead.id = totals.lead_id AND totals.total > %(min_score)s
+                   AND (lead.engagement_anchor IS NULL OR lead.engagement_anchor = 0)
+                """,
+                open=self._engagement_points("open"),
+                reply=self._engagement_points("reply"),
+                click=self._engagement_points("click"),
+                human=HUMAN,
+                now=now,
+                h=half_life,
+                now_h=now / half_life,
+                min_exponent=MIN_EXPONENT,
+                min_score=MIN_SCORE,
+            )
+        )
+        self.invalidate_model(["engagement_anchor", "engagement_score"])
+        return self.env.cr.rowcount
 
     def _engagement_inbound(self):
         """The leads among these that a visitor just created: through a website

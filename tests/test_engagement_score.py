@@ -169,6 +169,32 @@ class TestEngagementScorePoints(EngagementScoreCommon):
         self.assertAlmostEqual(self.score(self.bob, when), 4, places=9)
         self.assertAlmostEqual(self.score(self.cid, when), 6, places=9)
 
+    def test_backfill_from_history(self):
+        """The scores made at install or upgrade from the emails' history are
+        those the events gave as they happened; leads with a score keep it."""
+        mailing = self.week1.mailing_id
+        when = self.T0 + timedelta(hours=1)
+        with self.at(when):
+            self.gateway_mail_trace_open(mailing, self.ann)
+            self.gateway_mail_trace_click(mailing, self.ann, "teapot")
+            self.gateway_mail_trace_reply(mailing, self.cid)
+        self.click(self.bob, self.T0 + 3 * DAY)
+        later = self.T0 + 10 * DAY
+        live = {lead: self.score(lead, later) for lead in self.leads}
+        self.assertTrue(all(live.values()))
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET engagement_anchor = NULL WHERE id IN %s",
+            [tuple((self.ann | self.cid).ids)],
+        )
+        self.add_points(self.bob, 1, later)
+        self.leads.invalidate_recordset()
+        with self.at(later):
+            self.assertEqual(self.env["crm.lead"]._engagement_backfill(), 2)
+        for lead in self.ann | self.cid:
+            self.assertAlmostEqual(self.score(lead, later), live[lead], places=6)
+        self.assertAlmostEqual(self.score(self.bob, later), live[self.bob] + 1, places=6)
+
     def test_points_cost_one_update(self):
         """The points of an event update the lead's row once (and look once for
         steps waiting on a score); no other lead is touched."""
