@@ -14,6 +14,12 @@ epoch, ``H`` in seconds), so that
 - ``p`` points at ``t`` give ``A' = log2(2^(A - t / H) + p) + t / H``: one update
   of the lead's row.
 
+A change of the half-life (to ``H'`` at ``tc``) rewrites no row: every score
+is kept as it is at ``tc`` and fades at the new pace, which is
+``2^(A + K - t / H')`` with one offset ``K = tc / H' - tc / H`` for all leads
+(added up over the changes). So the time, in half-lives, is ``now / H - K``
+(``now_h`` below) and the formulas above hold with it.
+
 No anchor (NULL, which the ORM reads as 0.0) is no score; an anchor of exactly
 0.0 is taken for none as well (it would stand for less than a point in 10^200 at
 the default half-life).
@@ -38,17 +44,23 @@ MIN_EXPONENT = -1000.0
 MIN_SCORE = 1e-6
 
 
-def score_at(anchor, now, half_life):
-    """The score of ``anchor`` at ``now`` (epoch seconds), ``half_life`` in
-    seconds; 0.0 without anchor."""
+def score_at(anchor, now_h):
+    """The score of ``anchor`` when the time in half-lives is ``now_h``; 0.0
+    without anchor."""
     if not anchor:
         return 0.0
-    exponent = anchor - now / half_life
+    exponent = anchor - now_h
     if exponent < MIN_EXPONENT:
         return 0.0
     return 2.0**exponent
 
 
-def anchor_of(score, now, half_life):
-    """The anchor of ``score`` (> 0) at ``now``: the bound of a search."""
-    return math.log2(score) + now / half_life
+def anchor_of(score, now_h):
+    """The anchor of ``score`` (> 0) at ``now_h``: the bound of a search."""
+    return math.log2(score) + now_h
+
+
+def rescaled_offset(offset, now, old_half_life, new_half_life):
+    """The offset that keeps every score at ``now`` (epoch seconds) when the
+    half-life goes from ``old_half_life`` to ``new_half_life`` (seconds)."""
+    return offset + now / new_half_life - now / old_half_life

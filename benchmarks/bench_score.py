@@ -51,7 +51,7 @@ def generate(registry, n_leads, chunk):
             {"name": "Score seed", "type": "lead", "email_from": "seed@example.com"}
         )
         env.flush_all()
-        now, half_life = env["crm.lead"]._engagement_clock()
+        _now, half_life, now_h = env["crm.lead"]._engagement_clock()
         overridden = [
             "name",
             "email_from",
@@ -72,7 +72,7 @@ def generate(registry, n_leads, chunk):
                     SELECT 'Score ' || n, 's' || n || '@example.com',
                            's' || n || '@example.com',
                            CASE WHEN g.has THEN
-                               ln(g.p) / ln(2.0) + (%(now)s - g.age) / %(h)s END,
+                               ln(g.p) / ln(2.0) + %(now_h)s - g.age / %(h)s END,
                            CASE WHEN g.has THEN
                                g.p * power(2.0, - g.age / %(h)s) ELSE 0 END,
                            {cols}
@@ -83,7 +83,7 @@ def generate(registry, n_leads, chunk):
                                            random() * 365 * 86400 + n * 0 AS age) g
                      WHERE seed.id = %(seed)s
                     """,  # noqa: S608 - column names come from the catalog
-                    {"lo": lo, "hi": hi, "seed": seed.id, "now": now, "h": half_life},
+                    {"lo": lo, "hi": hi, "seed": seed.id, "now_h": now_h, "h": half_life},
                 )
                 cr.commit()
                 log(f"  leads {hi}/{n_leads}")

@@ -24,6 +24,7 @@ from . import mailing_mailing_recurrence
 from . import mailing_recurrence_run
 from . import mailing_trace
 from . import mailing_trace_engagement_score
+from . import link_tracker_click_engagement_score
 from . import utm_campaign
 from . import crm_nurture_participant_test
 from . import crm_nurture_sequence_flow

@@ -6,8 +6,7 @@ from datetime import datetime
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
-from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from ..engagement_signal import HUMAN
 from ..engagement_score import (
@@ -20,10 +19,16 @@ from ..engagement_score import (
     MIN_SCORE,
     SCORE_PARAM,
     anchor_of,
+    rescaled_offset,
     score_at,
 )
 
 EPOCH = datetime(1970, 1, 1)
+# Every lead, no lead (the same on Odoo 19).
+TRUE_DOMAIN = []
+FALSE_DOMAIN = [("id", "in", [])]
+# "score = X": within half a hundredth of X.
+EQUAL_TOLERANCE = 0.005
 SCORE_OPERATORS = ("=", "!=", ">", ">=", "<", "<=")
 # Paths of the requests that create leads for a visitor (website_crm's form).
 INBOUND_FORM_PATHS = ("/website/form/",)
@@ -40,7 +45,6 @@ class CrmLead(models.Model):
         string="Engagement Score Anchor",
         readonly=True,
         copy=False,
-        index=True,
         help="Technical: the engagement score as log2(points) + time / half-life; "
         "filter and sort on Engagement Score instead.",
     )
@@ -53,14 +57,35 @@ class CrmLead(models.Model):
         "by half over the half-life set in Email Marketing settings.",
     )
 
+    def init(self):
+        res = super().init()
+        # Ranges ("score >= 40") and the warmest first (DESC NULLS LAST: no score
+        # last) read the same index, forwards; the coldest first, backwards.
+        create_index(
+            self.env.cr,
+            "crm_lead_engagement_anchor_index",
+            self._table,
+            ["engagement_anchor DESC NULLS LAST"],
+        )
+        return res
+
     def _compute_engagement_score(self):
-        now, half_life = self._engagement_clock()
+        now_h = self._engagement_clock()[2]
         for lead in self:
-            lead.engagement_score = score_at(lead.engagement_anchor, now, half_life)
+            lead.engagement_score = score_at(lead.engagement_anchor, now_h)
 
     def _search_engagement_score(self, operator, value):
         """Scores compared through their anchors (an indexed column): ``score >=
         X`` is ``anchor >= log2(X) + now / half-life``; no score is no anchor."""
+        if operator in ("in", "not in") and isinstance(value, list | tuple):
+            # Odoo 19 hands "=" over as "in".
+            domains = [self._search_engagement_score("=", item) for item in value]
+            domain = (
+                ["|"] * (len(domains) - 1) + [t for d in domains for t in d]
+                if domains
+                else list(FALSE_DOMAIN)
+            )
+            return ["!", *domain] if operator == "not in" else domain
         if operator not in SCORE_OPERATORS:
             raise UserError(
                 self.env._(
@@ -88,15 +113,21 @@ class CrmLead(models.Model):
             if operator in (">", ">=") and not matches_zero:
                 return ["!", *none]
             if operator in (">", ">="):
-                return expression.TRUE_DOMAIN
-            return none if matches_zero else expression.FALSE_DOMAIN
-        now, half_life = self._engagement_clock()
-        bound = anchor_of(value, now, half_life)
+                return list(TRUE_DOMAIN)
+            return none if matches_zero else list(FALSE_DOMAIN)
+        now_h = self._engagement_clock()[2]
+        bound = anchor_of(value, now_h)
         if operator in (">", ">="):
             return [("engagement_anchor", operator, bound)]
         if operator == "=":
-            return [("engagement_anchor", "=", bound)]
-        return expression.OR([[("engagement_anchor", operator, bound)], none])
+            # A computed float is never exactly a typed number: equal to two
+            # decimals, as shown (0 is exactly no score, above).
+            low, high = value - EQUAL_TOLERANCE, value + EQUAL_TOLERANCE
+            upper = ("engagement_anchor", "<", anchor_of(high, now_h))
+            if low <= 0:
+                return ["&", "!", *none, upper]
+            return ["&", ("engagement_anchor", ">", anchor_of(low, now_h)), upper]
+        return ["|", ("engagement_anchor", operator, bound), *none]
 
     def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
         # Sortable like a stored field: the scores' order is their anchors'; no
@@ -174,10 +205,20 @@ class CrmLead(models.Model):
 
     @api.model
     def _engagement_clock(self):
-        """(now in epoch seconds, half-life in seconds): Python's clock, the same
-        for reading, searching and adding points (tests move it)."""
+        """(now in epoch seconds, half-life in seconds, the time in half-lives
+        ``now / half-life - offset``: see engagement_score): Python's clock, the
+        same for reading, searching and adding points (tests move it)."""
         now = (fields.Datetime.now() - EPOCH).total_seconds()  # naive UTC
-        return now, self._engagement_half_life_days() * DAY_SECONDS
+        half_life = self._engagement_half_life_days() * DAY_SECONDS
+        return now, half_life, now / half_life - self._engagement_offset()
+
+    @api.model
+    def _engagement_offset(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(SCORE_PARAM % "offset")
+        try:
+            return float(value or 0.0)
+        except (TypeError, ValueError):
+            return 0.0
 
     # ------------------------------------------------------------------
     # Points
@@ -199,8 +240,7 @@ class CrmLead(models.Model):
         }
         if not points_by_lead:
             return []
-        now, half_life = self._engagement_clock()
-        now_h = now / half_life
+        now_h = self._engagement_clock()[2]
         self.flush_model(["engagement_anchor"])
         rows = self.env.execute_query(
             SQL(
@@ -250,25 +290,23 @@ class CrmLead(models.Model):
 
     @api.model
     def _engagement_rescale(self, old_days, new_days):
-        """The half-life changed: every anchor rewritten once, so that every
-        score stays what it is now and fades at the new pace from now on (one
-        UPDATE of the leads that have a score)."""
+        """The half-life changed from ``old_days`` to ``new_days`` (already
+        set): every score stays what it is now and fades at the new pace from
+        now on. No lead is rewritten: the one offset of the time in half-lives
+        moves (see engagement_score)."""
         if not old_days or not new_days or old_days == new_days:
             return
-        now, _half_life = self._engagement_clock()
-        self.flush_model(["engagement_anchor"])
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE crm_lead
-                   SET engagement_anchor = engagement_anchor - %s + %s
-                 WHERE engagement_anchor IS NOT NULL AND engagement_anchor <> 0
-                """,
-                now / (old_days * DAY_SECONDS),
-                now / (new_days * DAY_SECONDS),
-            )
+        now = self._engagement_clock()[0]
+        offset = rescaled_offset(
+            self._engagement_offset(),
+            now,
+            old_days * DAY_SECONDS,
+            new_days * DAY_SECONDS,
         )
-        self.invalidate_model(["engagement_anchor", "engagement_score"])
+        self.env["ir.config_parameter"].sudo().set_param(
+            SCORE_PARAM % "offset", repr(offset)
+        )
+        self.invalidate_model(["engagement_score"])
 
     @api.model
     def _engagement_backfill(self):
@@ -277,7 +315,7 @@ class CrmLead(models.Model):
         first click, or its reply), each click of a person, each reply, with
         the points and half-life set now, decayed from when they happened; one
         statement. Leads that have a score keep it."""
-        now, half_life = self._engagement_clock()
+        now, half_life, now_h = self._engagement_clock()
         for model in ("crm.lead", "mailing.trace", "link.tracker.click"):
             self.env[model].flush_model()
         self.env.cr.execute(
@@ -326,7 +364,7 @@ class CrmLead(models.Model):
                 human=HUMAN,
                 now=now,
                 h=half_life,
-                now_h=now / half_life,
+                now_h=now_h,
                 min_exponent=MIN_EXPONENT,
                 min_score=MIN_SCORE,
             )

@@ -39,6 +39,7 @@ class CrmNurtureSequence(models.Model):
         "step_ids.action",
         "step_ids.trigger_url",
         "step_ids.trigger_url_missing",
+        "step_ids.trigger_score",
     )
     def _compute_flow_data(self):
         steps = self.step_ids

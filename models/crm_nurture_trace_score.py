@@ -37,7 +37,7 @@ class CrmNurtureTrace(models.Model):
         if not lead_ids and not trace_ids:
             return self.browse()
         Lead = self.env["crm.lead"]
-        now, half_life = Lead._engagement_clock()
+        now_h = Lead._engagement_clock()[2]
         self.flush_model(["state", "scheduled_date", "score_reached_date"])
         self.env["crm.nurture.step"].flush_model(["trigger", "trigger_score"])
         Lead.flush_model(["engagement_anchor"])
@@ -68,7 +68,7 @@ class CrmNurtureTrace(models.Model):
                 when=when,
                 which=which,
                 trigger=SCORE_TRIGGER,
-                now_h=now / half_life,
+                now_h=now_h,
             )
         )
         traces = self.browse([row[0] for row in rows])

@@ -57,8 +57,8 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=SCORE_PARAM % "half_life_days",
         default=DEFAULT_HALF_LIFE_DAYS,
         help="After this many days, points count for half (1 to 3650). Changing "
-        "it keeps every lead's score as it is now and rewrites each lead's score "
-        "once when saved (a few seconds for a million leads).",
+        "it keeps every lead's score as it is when saved; from then on scores fade "
+        "at the new pace (no lead is rewritten).",
     )
 
     @api.constrains(*POINT_FIELDS)

@@ -260,19 +260,25 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         """Every operator gives the leads whose computed score satisfies it."""
         Lead = self.env["crm.lead"].with_user(self.user_salesman)
         now = self.T0 + 3 * DAY
+
+        def equal(score, value):
+            # Equal to two decimals, as shown; 0 is no score.
+            return score == 0 if value == 0 else abs(score - value) < 0.005
+
         ops = {
             ">": float.__gt__,
             ">=": float.__ge__,
             "<": float.__lt__,
             "<=": float.__le__,
-            "=": float.__eq__,
-            "!=": float.__ne__,
+            "=": equal,
+            "!=": lambda score, value: not equal(score, value),
         }
         with self.at(now):
             leads = Lead.browse(self.many.ids)
             scores = {lead: lead.engagement_score for lead in leads}
             self.assertTrue(any(scores.values()) and not all(scores.values()))
-            for value in (-1, 0, False, 0.5, 1, 2.5, 4, 10, 40):
+            shown = round(next(score for score in scores.values() if score), 2)
+            for value in (-1, 0, False, 0.5, 1, 2.5, 4, 10, 40, shown):
                 for op, test in ops.items():
                     found = Lead.search(
                         [("id", "in", self.many.ids), ("engagement_score", op, value)]
@@ -281,6 +287,18 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
                         lambda lead, op=test, v=value: op(scores[lead], float(v or 0))
                     )
                     self.assertEqual(found, expected, f"score {op} {value}")
+            # Values as shown (two decimals): those of some leads, and 0.
+            some = [0.0] + [round(score, 2) for score in list(scores.values())[:40:7]]
+            self.assertTrue(any(some[1:]))
+            for op, wanted in (("in", True), ("not in", False)):
+                found = Lead.search(
+                    [("id", "in", self.many.ids), ("engagement_score", op, some)]
+                )
+                expected = leads.filtered(
+                    lambda lead, w=wanted: any(equal(scores[lead], v) for v in some)
+                    == w
+                )
+                self.assertEqual(found, expected, f"score {op} {some}")
 
     def test_sorted_by_score(self):
         """Ordering by the score (the list's header) follows the computed
@@ -326,7 +344,12 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
             settings = self.env["res.config.settings"].create(
                 {"engagement_half_life_days": 10}
             )
-            settings.execute()
+            with self.count_updates() as statements:
+                settings.execute()
+            self.assertFalse(
+                [s for s in statements if s.startswith("UPDATE CRM_LEAD ")],
+                "no lead rewritten",
+            )
             self.assertEqual(
                 self.env["ir.config_parameter"].get_param(SCORE_PARAM % "half_life_days"),
                 "10",
@@ -338,6 +361,20 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
             self.many.invalidate_recordset()
             for lead in self.many:
                 self.assertAlmostEqual(lead.engagement_score, before[lead] / 2, places=6)
+            # Points after the change, and a second change back, keep the scores.
+            self.add_points(self.ann, 8, self.T0 + 10 * DAY)
+            self.assertAlmostEqual(self.score(self.ann, self.T0 + 10 * DAY), 8, 9)
+            self.env["res.config.settings"].create(
+                {"engagement_half_life_days": 30}
+            ).execute()
+        self.assertAlmostEqual(self.score(self.ann, self.T0 + 40 * DAY), 4, places=9)
+        with self.at(self.T0 + 40 * DAY):
+            self.assertEqual(
+                self.env["crm.lead"].search(
+                    [("id", "=", self.ann.id), ("engagement_score", ">=", 3.99)]
+                ),
+                self.ann,
+            )
 
     def test_settings_validated(self):
         """Points are 0 to 1000, the half-life 1 to 3650 days."""
