@@ -13,7 +13,8 @@ Measured, interleaved (A/B, then B/A..., each round in a fresh transaction,
 rolled back), after a warm-up:
 
 - the segment "score >= 40" through the ORM (``search_count`` and the first page
-  of 80 ids, warmest first), against the same on ``probability >= 40``;
+  of 80 ids, warmest first), against the same on ``probability >= 40``; the same
+  for "score >= 1" (a larger segment);
 - the points of one event on one lead (``_engagement_add_points``): the
   statements it runs, counted, and its time; the same for a batch of 1,000 leads
   (one statement);
@@ -147,8 +148,8 @@ def points(ids):
         statements, patcher = counting_statements()
         with patcher:
             env["crm.lead"]._engagement_add_points(dict.fromkeys(ids, 3))
-        updates = [s for s in statements if s.upper().startswith("UPDATE")]
-        return f"{len(statements)} statements, updates: {updates}"
+        heads = [" ".join(s.split()[:3]) for s in statements]
+        return f"{len(statements)} statements: {heads}"
 
     return run
 
@@ -192,6 +193,12 @@ def main():
             ),
             "baseline probability >= 40 (stored)": segment(
                 BASELINE, "probability desc"
+            ),
+            "segment score >= 1 (count + page)": segment(
+                [("engagement_score", ">=", 1)], "engagement_score desc"
+            ),
+            "baseline probability >= 1 (stored)": segment(
+                [("probability", ">=", 1)], "probability desc"
             ),
         },
         args.rounds,
