@@ -84,7 +84,13 @@ def generate(registry, n_leads, chunk):
                                            random() * 365 * 86400 + n * 0 AS age) g
                      WHERE seed.id = %(seed)s
                     """,  # noqa: S608 - column names come from the catalog
-                    {"lo": lo, "hi": hi, "seed": seed.id, "now_h": now_h, "h": half_life},
+                    {
+                        "lo": lo,
+                        "hi": hi,
+                        "seed": seed.id,
+                        "now_h": now_h,
+                        "h": half_life,
+                    },
                 )
                 cr.commit()
                 log(f"  leads {hi}/{n_leads}")
@@ -117,7 +123,9 @@ def explain(registry, domain, order):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
         query = env["crm.lead"]._search(domain, order=order, limit=80)
-        cr.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {query.select().code}", query.select().params)
+        cr.execute(
+            f"EXPLAIN (ANALYZE, COSTS OFF) {query.select().code}", query.select().params
+        )
         plan = "\n".join(f"    {line}" for (line,) in cr.fetchall())
         cr.rollback()
     return plan
@@ -126,7 +134,8 @@ def explain(registry, domain, order):
 def lead_ids(registry, count):
     with registry.cursor() as cr:
         cr.execute(
-            "SELECT id FROM crm_lead WHERE name LIKE 'Score %%' ORDER BY random() LIMIT %s",
+            "SELECT id FROM crm_lead WHERE name LIKE 'Score %%'"
+            " ORDER BY random() LIMIT %s",
             [count],
         )
         return [row[0] for row in cr.fetchall()]
@@ -205,11 +214,15 @@ def main():
     )
     rng = random.Random(24)
     ids = lead_ids(registry, 1000 + args.rounds + 1)
-    one = {f"one event, lead {i}": points([lead_id]) for i, lead_id in enumerate(ids[:1])}
+    one = {
+        f"one event, lead {i}": points([lead_id]) for i, lead_id in enumerate(ids[:1])
+    }
     res.update(rounds_of(registry, one, args.rounds))
     batch = ids[1:1001]
     rng.shuffle(batch)
-    res.update(rounds_of(registry, {"1,000 leads, one batch": points(batch)}, args.rounds))
+    res.update(
+        rounds_of(registry, {"1,000 leads, one batch": points(batch)}, args.rounds)
+    )
     print(f"\nEngagement score on {args.leads} leads, {args.rounds} rounds:")
     for name, (times, result) in res.items():
         print(f"  {name:40} {fmt(times)}  -> {result}")

@@ -8,7 +8,6 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import SQL, create_index
 
-from ..engagement_signal import HUMAN
 from ..engagement_score import (
     DAY_SECONDS,
     DEFAULT_HALF_LIFE_DAYS,
@@ -22,6 +21,7 @@ from ..engagement_score import (
     rescaled_offset,
     score_at,
 )
+from ..engagement_signal import HUMAN
 
 EPOCH = datetime(1970, 1, 1)
 # Every lead, no lead (the same on Odoo 19).

@@ -46,4 +46,3 @@ class MailingTrace(models.Model):
                 if trace.model == "crm.lead" and trace.res_id:
                     by_lead[trace.res_id] += points
         Lead.sudo()._engagement_add_points(by_lead)
-

@@ -40,7 +40,9 @@ class EngagementScoreCommon(NurtureSequenceCommon):
             lambda mail: mail.res_id == lead.id
         )
 
-    def click(self, lead, when, user_agent=BROWSER, url="https://www.example.com/teapot"):
+    def click(
+        self, lead, when, user_agent=BROWSER, url="https://www.example.com/teapot"
+    ):
         code = (
             self.env["link.tracker.code"]
             .search(
@@ -55,7 +57,9 @@ class EngagementScoreCommon(NurtureSequenceCommon):
         with self.at(when):
             self.env["link.tracker.click"].with_context(
                 **route(user_agent)
-            ).sudo().add_click(code, ip="198.51.100.7", mailing_trace_id=self.trace(lead).id)
+            ).sudo().add_click(
+                code, ip="198.51.100.7", mailing_trace_id=self.trace(lead).id
+            )
 
     def open(self, lead, when, user_agent=BROWSER, address="198.51.100.7"):
         with self.at(when):
@@ -106,14 +110,19 @@ class TestEngagementScorePoints(EngagementScoreCommon):
         for day in (91, 92, 94):
             self.click(self.bob, self.T0 + day * DAY)
         for user in (self.user_salesman, self.user_marketer):
-            old, recent = self.score(self.ann, now, user), self.score(self.bob, now, user)
+            old, recent = (
+                self.score(self.ann, now, user),
+                self.score(self.bob, now, user),
+            )
             self.assertGreater(recent, old)
             # 1 open + 3 clicks of 3 points, a few days old; 1 + 3 three months old.
             self.assertAlmostEqual(old, 4 * 2 ** (-(95 * 24 - 1) / (30 * 24)), places=6)
             self.assertGreater(recent, 8)
         with self.at(now):
-            warm = self.env["crm.lead"].with_user(self.user_salesman).search(
-                [("id", "in", self.leads.ids), ("engagement_score", ">", 2)]
+            warm = (
+                self.env["crm.lead"]
+                .with_user(self.user_salesman)
+                .search([("id", "in", self.leads.ids), ("engagement_score", ">", 2)])
             )
         self.assertEqual(warm, self.bob)
 
@@ -132,7 +141,9 @@ class TestEngagementScorePoints(EngagementScoreCommon):
         """A privacy proxy's prefetch, a scanner's click and a click seconds after
         delivery earn nothing; a person's open and click do."""
         when = self.T0 + timedelta(hours=1)
-        self.open(self.ann, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS)
+        self.open(
+            self.ann, self.T0 + timedelta(seconds=1), APPLE_PREFETCH, APPLE_ADDRESS
+        )
         self.click(self.ann, self.T0 + timedelta(seconds=2))  # too soon
         self.click(self.ann, when, "Mimecast URL Protect")
         self.assertEqual(self.score(self.ann, when), 0)
@@ -148,7 +159,9 @@ class TestEngagementScorePoints(EngagementScoreCommon):
         when = self.T0 + timedelta(hours=1)
         self.click(self.cid, when)
         self.assertAlmostEqual(self.score(self.cid, when), 4, places=9)
-        self.click(self.cid, when + timedelta(seconds=1), url="https://www.example.com/cups")
+        self.click(
+            self.cid, when + timedelta(seconds=1), url="https://www.example.com/cups"
+        )
         self.assertEqual(self.score(self.cid, when), 0)
 
     def test_open_click_reply_points(self):
@@ -193,7 +206,9 @@ class TestEngagementScorePoints(EngagementScoreCommon):
             self.assertEqual(self.env["crm.lead"]._engagement_backfill(), 2)
         for lead in self.ann | self.cid:
             self.assertAlmostEqual(self.score(lead, later), live[lead], places=6)
-        self.assertAlmostEqual(self.score(self.bob, later), live[self.bob] + 1, places=6)
+        self.assertAlmostEqual(
+            self.score(self.bob, later), live[self.bob] + 1, places=6
+        )
 
     def test_points_cost_one_update(self):
         """The points of an event update the lead's row once (and look once for
@@ -308,8 +323,12 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         self.assertTrue(fields_info["engagement_score"]["sortable"])
         self.assertTrue(fields_info["engagement_score"]["searchable"])
         with self.at(self.T0):
-            desc = Lead.search([("id", "in", self.many.ids)], order="engagement_score desc, id")
-            asc = Lead.search([("id", "in", self.many.ids)], order="engagement_score, id")
+            desc = Lead.search(
+                [("id", "in", self.many.ids)], order="engagement_score desc, id"
+            )
+            asc = Lead.search(
+                [("id", "in", self.many.ids)], order="engagement_score, id"
+            )
             desc_scores = desc.mapped("engagement_score")
             asc_scores = asc.mapped("engagement_score")
         self.assertEqual(desc_scores, sorted(desc_scores, reverse=True))
@@ -323,15 +342,22 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         self.add_points(hot, 50, self.T0)
         self.add_points(self.bob, 39, self.T0)
         with self.at(self.T0 + timedelta(hours=1)):
-            mailing = self.env["mailing.mailing"].with_user(self.user_marketer).create(
-                {
-                    "subject": "Warm again",
-                    "body_html": "<p>Hi</p>",
-                    "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
-                    "mailing_domain": repr(
-                        [("name", "=like", "Nurtrec %"), ("engagement_score", ">", 40)]
-                    ),
-                }
+            mailing = (
+                self.env["mailing.mailing"]
+                .with_user(self.user_marketer)
+                .create(
+                    {
+                        "subject": "Warm again",
+                        "body_html": "<p>Hi</p>",
+                        "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                        "mailing_domain": repr(
+                            [
+                                ("name", "=like", "Nurtrec %"),
+                                ("engagement_score", ">", 40),
+                            ]
+                        ),
+                    }
+                )
             )
             recipients = mailing._get_recipients()
         self.assertEqual(recipients, [hot.id])
@@ -351,7 +377,9 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
                 "no lead rewritten",
             )
             self.assertEqual(
-                self.env["ir.config_parameter"].get_param(SCORE_PARAM % "half_life_days"),
+                self.env["ir.config_parameter"].get_param(
+                    SCORE_PARAM % "half_life_days"
+                ),
                 "10",
             )
             self.many.invalidate_recordset()
@@ -360,7 +388,9 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         with self.at(self.T0 + 10 * DAY):
             self.many.invalidate_recordset()
             for lead in self.many:
-                self.assertAlmostEqual(lead.engagement_score, before[lead] / 2, places=6)
+                self.assertAlmostEqual(
+                    lead.engagement_score, before[lead] / 2, places=6
+                )
             # Points after the change, and a second change back, keep the scores.
             self.add_points(self.ann, 8, self.T0 + 10 * DAY)
             self.assertAlmostEqual(self.score(self.ann, self.T0 + 10 * DAY), 8, 9)
@@ -388,7 +418,9 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         ):
             with self.assertRaises(ValidationError, msg=str(values)):
                 Settings.create(values)
-        Settings.create({"engagement_points_click": 1000, "engagement_half_life_days": 1})
+        Settings.create(
+            {"engagement_points_click": 1000, "engagement_half_life_days": 1}
+        )
 
     def test_points_follow_settings(self):
         """A click earns the points set for clicks."""
@@ -401,7 +433,11 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
     def test_visitor_leads_score(self):
         """A lead made by a website form (its route) or a live chat (its source)
         starts with the form's points; a lead typed in by a salesperson not."""
-        fake = type("Request", (), {"httprequest": type("H", (), {"path": "/website/form/crm.lead"})})
+        fake = type(
+            "Request",
+            (),
+            {"httprequest": type("H", (), {"path": "/website/form/crm.lead"})},
+        )
         with self.at(self.T0), patch.object(crm_lead_engagement_score, "request", fake):
             form_lead = self.env["crm.lead"].create({"name": "From the website"})
         source = self.env["utm.source"].create({"name": "Livechat"})
@@ -459,8 +495,11 @@ class TestEngagementScoreFlows(EngagementScoreCommon):
 
     def activities(self, lead):
         return self.env["mail.activity"].search(
-            [("res_model", "=", "crm.lead"), ("res_id", "=", lead.id),
-             ("summary", "=", "Warm lead: call")]
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "=", lead.id),
+                ("summary", "=", "Warm lead: call"),
+            ]
         )
 
     def run_engine(self, when):
@@ -523,7 +562,9 @@ class TestEngagementScoreFlows(EngagementScoreCommon):
         self.assertEqual(len(self.activities(self.bob)), 1)
         # Cid never reaches 60: at the deadline the step is not taken.
         self.run_engine(self.T0 + 31 * DAY)
-        cid = self.warm_sequence.participant_ids.filtered(lambda p: p.lead_id == self.cid)
+        cid = self.warm_sequence.participant_ids.filtered(
+            lambda p: p.lead_id == self.cid
+        )
         self.assertEqual(cid.trace_ids.state, "cancelled")
         self.assertFalse(self.activities(self.cid))
 
@@ -565,7 +606,9 @@ class TestEngagementScoreFlows(EngagementScoreCommon):
             )
             mailing = wizard._create_mailing()
             self.assertIn("engagement_score", mailing.mailing_domain)
-            self.assertEqual(sorted(mailing._get_recipients()), sorted((self.ann | self.bob).ids))
+            self.assertEqual(
+                sorted(mailing._get_recipients()), sorted((self.ann | self.bob).ids)
+            )
             wizard.min_engagement_score = 0
             self.assertEqual(wizard.lead_count, 3)
             with self.assertRaises(ValidationError):

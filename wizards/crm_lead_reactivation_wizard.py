@@ -321,7 +321,11 @@ class CrmLeadReactivationWizard(models.TransientModel):
             list_view = self.env.ref(
                 "mass_mailing_crm_nurture.crm_lead_view_list_reactivation_by_score"
             )
-            action["views"] = [(list_view.id, "list"), (False, "kanban"), (False, "form")]
+            action["views"] = [
+                (list_view.id, "list"),
+                (False, "kanban"),
+                (False, "form"),
+            ]
         return action
 
     def _get_leads_by_score(self, limit=None):
