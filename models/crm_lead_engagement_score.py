@@ -378,7 +378,17 @@ class CrmLead(models.Model):
         (crm_livechat, by its source). Override point for other channels."""
         if request and request.httprequest.path.startswith(INBOUND_FORM_PATHS):
             return self
-        livechat = self.env.ref(LIVECHAT_SOURCE_XMLID, raise_if_not_found=False)
+        livechat = self._engagement_livechat_source()
         if livechat:
             return self.filtered(lambda lead: lead.source_id == livechat)
         return self.browse()
+
+    @api.model
+    def _engagement_livechat_source(self):
+        """CRM Live Chat's source of leads, when that app is installed (asked of
+        the registry first: a missing xml id costs a query at every create)."""
+        if "crm_livechat" not in self.env.registry._init_modules:
+            return self.env["utm.source"]
+        return self.env.ref(LIVECHAT_SOURCE_XMLID, raise_if_not_found=False) or (
+            self.env["utm.source"]
+        )
