@@ -141,6 +141,17 @@ class CrmLead(models.Model):
             nulls = SQL("NULLS LAST" if direction.code == "DESC" else "NULLS FIRST")
         return SQL("%s %s %s", anchor, direction, nulls)
 
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        res = super().fields_get(allfields=allfields, attributes=attributes)
+        # Filters offer the score, not its anchor (the server still searches it).
+        anchor = res.get("engagement_anchor")
+        if anchor:
+            for attribute in ("searchable", "sortable"):
+                if attribute in anchor:
+                    anchor[attribute] = False
+        return res
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -319,9 +319,13 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         """Ordering by the score (the list's header) follows the computed
         scores, leads without a score last when descending, first ascending."""
         Lead = self.env["crm.lead"].with_user(self.user_salesman)
-        fields_info = Lead.fields_get(["engagement_score"], ["sortable", "searchable"])
+        fields_info = Lead.fields_get(
+            ["engagement_score", "engagement_anchor"], ["sortable", "searchable"]
+        )
         self.assertTrue(fields_info["engagement_score"]["sortable"])
         self.assertTrue(fields_info["engagement_score"]["searchable"])
+        # Filters offer the score, not its anchor.
+        self.assertFalse(fields_info["engagement_anchor"]["searchable"])
         with self.at(self.T0):
             desc = Lead.search(
                 [("id", "in", self.many.ids)], order="engagement_score desc, id"
@@ -335,6 +339,29 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         self.assertEqual(asc_scores, sorted(asc_scores))
         self.assertEqual(desc_scores[-1], 0)
         self.assertGreater(desc_scores[0], 0)
+
+    def test_views_show_the_score(self):
+        """The leads' and the pipeline's list, kanban, form and search views show
+        the score to the salesperson (a column, a badge, under the title, the
+        Warm filter)."""
+        Lead = self.env["crm.lead"].with_user(self.user_salesman)
+        for view_type, list_xmlid in (
+            ("lead", "crm.crm_case_tree_view_leads"),
+            ("opportunity", "crm.crm_case_tree_view_oppor"),
+        ):
+            views = Lead.get_views(
+                [
+                    (self.env.ref(list_xmlid).id, "list"),
+                    (False, "kanban"),
+                    (False, "form"),
+                    (False, "search"),
+                ]
+            )["views"]
+            for kind in ("list", "kanban", "form", "search"):
+                self.assertIn(
+                    "engagement_score", views[kind]["arch"], f"{view_type} {kind}"
+                )
+            self.assertIn("filter_engagement_warm", views["search"]["arch"])
 
     def test_mailing_recipients_by_score(self):
         """A lead mailing's filter "score above 40" reaches the warm leads only."""
