@@ -400,6 +400,7 @@ class CrmLead(models.Model):
         the registry first: a missing xml id costs a query at every create)."""
         if "crm_livechat" not in self.env.registry._init_modules:
             return self.env["utm.source"]
-        return self.env.ref(LIVECHAT_SOURCE_XMLID, raise_if_not_found=False) or (
-            self.env["utm.source"]
+        return (
+            self.env.ref(LIVECHAT_SOURCE_XMLID, raise_if_not_found=False)
+            or (self.env["utm.source"])
         )

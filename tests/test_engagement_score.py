@@ -478,7 +478,10 @@ class TestEngagementScoreSearch(EngagementScoreCommon):
         )
         # CRM Live Chat is not installed here: its source is, as it would be.
         modules = self.env.registry._init_modules | {"crm_livechat"}
-        with self.at(self.T0), patch.object(self.env.registry, "_init_modules", modules):
+        with (
+            self.at(self.T0),
+            patch.object(self.env.registry, "_init_modules", modules),
+        ):
             chat_lead, typed = self.env["crm.lead"].create(
                 [{"name": "From a chat", "source_id": source.id}, {"name": "Typed"}]
             )
