@@ -16,6 +16,8 @@ def post_init_hook(env):
     backfill_human_signals(env.cr)
     env.invalidate_all()
     env["crm.nurture.step.tally"]._rebuild()
+    # Engagement scores from what the leads' emails recorded before.
+    env["crm.lead"]._engagement_backfill()
 
 
 def backfill_human_signals(cr):

@@ -4,6 +4,7 @@ from . import crm_lead_tag_stat
 from . import crm_lead
 from . import crm_lead_nurture
 from . import crm_lead_reactivation
+from . import crm_lead_engagement_score
 from . import crm_nurture_sequence
 from . import crm_nurture_step
 from . import crm_nurture_participant
@@ -22,6 +23,8 @@ from . import mailing_mailing_reactivation
 from . import mailing_mailing_recurrence
 from . import mailing_recurrence_run
 from . import mailing_trace
+from . import mailing_trace_engagement_score
+from . import link_tracker_click_engagement_score
 from . import utm_campaign
 from . import crm_nurture_participant_test
 from . import crm_nurture_sequence_flow
@@ -36,9 +39,12 @@ from . import crm_lead_contact_pressure
 from . import crm_nurture_sequence_pressure
 from . import crm_nurture_step_pressure
 from . import crm_nurture_trace_pressure
+from . import crm_nurture_step_score
+from . import crm_nurture_trace_score
 from . import mailing_mailing_pressure
 from . import mailing_trace_pressure
 from . import res_config_settings
+from . import res_config_settings_engagement_score
 from . import ir_cron
 from . import res_groups
 from . import mail_mail

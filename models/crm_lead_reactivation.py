@@ -158,6 +158,7 @@ class CrmLead(models.Model):
         include_archived=True,
         exclude_blacklisted=True,
         leads=None,
+        min_score=0,
     ):
         """The recipients filter of a lost-lead reactivation, as domain text.
 
@@ -201,6 +202,9 @@ class CrmLead(models.Model):
             terms.append(repr(("is_blacklisted", "=", False)))
         if leads:
             terms.append(repr(("id", "in", leads.ids)))
+        if min_score:
+            # Evaluated when recipients are computed: the score then.
+            terms.append(repr(("engagement_score", ">=", float(min_score))))
         return "[" + ", ".join(terms) + "]"
 
     @api.model

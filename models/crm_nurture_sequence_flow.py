@@ -42,6 +42,7 @@ class CrmNurtureSequence(models.Model):
         "step_ids.split_percent",
         "step_ids.split_goal",
         "step_ids.split_winner_id",
+        "step_ids.trigger_score",
     )
     def _compute_flow_data(self):
         steps = self.step_ids

@@ -20,6 +20,8 @@ EVENT_TRIGGERS = {
     "not_replied": "reply",
     "bounced": "bounce",
 }
+# Triggers a first step may have (the score's is measured from the enrollment).
+ROOT_TRIGGERS = {"start", "score_reached"}
 NEGATIVE_TRIGGERS = {"not_opened", "not_clicked", "not_clicked_link", "not_replied"}
 # Triggers on one link of the previous email (``trigger_url``): a path per link.
 LINK_TRIGGERS = {"clicked_link", "not_clicked_link"}
@@ -176,7 +178,7 @@ class CrmNurtureStep(models.Model):
                 raise ValidationError(
                     self.env._("A step follows a step of its own sequence.")
                 )
-            if not step.parent_id and step.trigger != "start":
+            if not step.parent_id and step.trigger not in ROOT_TRIGGERS:
                 raise ValidationError(
                     self.env._("A first step runs at start; choose a previous step.")
                 )

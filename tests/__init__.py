@@ -43,3 +43,5 @@ from . import test_cron_budget
 from . import test_nurture_dates
 from . import test_nurture_link_paths
 from . import test_nurture_split
+from . import test_engagement_score
+from . import test_series

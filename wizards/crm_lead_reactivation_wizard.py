@@ -69,6 +69,18 @@ class CrmLeadReactivationWizard(models.TransientModel):
         help="Lost leads are archived: without this, almost none match.",
     )
     exclude_blacklisted = fields.Boolean(default=True)
+    min_engagement_score = fields.Float(
+        string="Engagement Score at Least",
+        digits=(16, 1),
+        help="Only lost leads whose engagement score (what their person did "
+        "lately: opens, clicks, replies) is at least this; 0 for all. Evaluated "
+        "again at each send.",
+    )
+    order_by_score = fields.Boolean(
+        string="Warmest First",
+        default=True,
+        help="The matching leads open with the highest engagement score first.",
+    )
     mailing_domain = fields.Char(
         string="Recipients Filter",
         compute="_compute_mailing_domain",
@@ -106,6 +118,7 @@ class CrmLeadReactivationWizard(models.TransientModel):
         "excluded_stage_ids",
         "include_archived",
         "exclude_blacklisted",
+        "min_engagement_score",
     )
     def _compute_mailing_domain(self):
         for wizard in self:
@@ -128,6 +141,14 @@ class CrmLeadReactivationWizard(models.TransientModel):
     def _compute_filter_name(self):
         for wizard in self:
             wizard.filter_name = wizard._suggest_filter_name()
+
+    @api.constrains("min_engagement_score")
+    def _check_min_engagement_score(self):
+        for wizard in self:
+            if wizard.min_engagement_score < 0:
+                raise ValidationError(
+                    self.env._("The engagement score at least is 0 or more.")
+                )
 
     @api.constrains("period_type", "period_days", "date_from", "date_to")
     def _check_period(self):
@@ -228,6 +249,7 @@ class CrmLeadReactivationWizard(models.TransientModel):
             include_archived=self.include_archived,
             exclude_blacklisted=self.exclude_blacklisted,
             leads=self.lead_ids,
+            min_score=max(self.min_engagement_score, 0.0),
         )
 
     def _count_leads(self):
@@ -288,7 +310,7 @@ class CrmLeadReactivationWizard(models.TransientModel):
         )
 
     def _action_open_leads(self):
-        return {
+        action = {
             "type": "ir.actions.act_window",
             "name": self.env._("Lost Leads to Reactivate"),
             "res_model": "crm.lead",
@@ -297,6 +319,24 @@ class CrmLeadReactivationWizard(models.TransientModel):
             "context": {"active_test": False, "create": False},
             "target": "current",
         }
+        if self.order_by_score:
+            # The leads list, warmest first (its header still sorts otherwise).
+            list_view = self.env.ref(
+                "mass_mailing_crm_nurture.crm_lead_view_list_reactivation_by_score"
+            )
+            action["views"] = [
+                (list_view.id, "list"),
+                (False, "kanban"),
+                (False, "form"),
+            ]
+        return action
+
+    def _get_leads_by_score(self, limit=None):
+        """The matching leads, highest engagement score first (ties: newest)."""
+        self.ensure_one()
+        return self.env["crm.lead"].search(
+            self._get_domain(), order="engagement_score desc, id desc", limit=limit
+        )
 
     def _prepare_mailing_values(self):
         """Values of the draft mailing: subject and recipients, the body is left
