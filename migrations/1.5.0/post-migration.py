@@ -1,6 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""NEXT (the version after 18.0.1.4.0; to be renamed by whoever bumps it)
+"""1.5.0 (18.0.1.5.0 and 19.0.1.5.0: a short name, which each series prefixes)
 
 - The engagement score: leads get it from what their emails recorded before the
   upgrade (a person's first open of each email, clicks, replies), with the
