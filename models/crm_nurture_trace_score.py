@@ -85,13 +85,16 @@ class CrmNurtureTrace(models.Model):
             lambda t: t.score_reached_date
             or (t.is_test and t.lead_id.engagement_score >= step.trigger_score)
         )
+        # Formatted apart: Odoo's message extractor cannot read an f-string
+        # among a translated message's arguments.
+        threshold = f"{step.trigger_score:g}"
         (self - reached).write(
             {
                 "state": "cancelled",
                 "message": self.env._(
                     "Branch not taken: the engagement score did not reach %(score)s "
                     "in time.",
-                    score=f"{step.trigger_score:g}",
+                    score=threshold,
                 ),
             }
         )
