@@ -6,7 +6,14 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_open
 from odoo.tools.translate import PoFileReader, TranslationModuleReader
 
+from .. import compat
+
 ADDON = "mass_mailing_crm_nurture"
+# The .pot is exported on every supported series and holds what either extracts:
+# Odoo names some of what the addon extends differently per series (crm.lead is
+# "Lead/Opportunity" on 18.0, "Lead" on 19.0). The messages only another series
+# has, by the series the tests run on.
+OTHER_SERIES_MESSAGES = {19: {"Lead/Opportunity"}}
 # The languages of the people the addon is for (Odoo's codes, and the file each
 # one reads).
 LANGUAGES = {"sv_SE": "sv", "fa_IR": "fa", "et_EE": "et", "ru_RU": "ru", "nl_NL": "nl"}
@@ -53,8 +60,9 @@ class TestTranslations(TransactionCase):
             sorted(sources - set(self.template))[:20],
             "messages missing from the .pot: export it again",
         )
+        other_series = OTHER_SERIES_MESSAGES.get(compat.SERIES, set())
         self.assertFalse(
-            sorted(set(self.template) - sources)[:20],
+            sorted(set(self.template) - sources - other_series)[:20],
             "messages of the .pot no longer in the code: export it again",
         )
 
