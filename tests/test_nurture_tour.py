@@ -1,5 +1,7 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -22,28 +24,29 @@ class TestNurtureCockpitTour(HttpCase):
         )
         week1 = sequence.step_ids.filtered(lambda s: s.name == week1.name)
         done_before = week1.done_count
-        self.start_tour(
-            "/odoo/action-mass_mailing_crm_nurture.crm_nurture_sequence_action",
-            "mass_mailing_crm_nurture_nurture_cockpit",
-            login=manager.login,
-        )
+        # Odoo's own test send sends each step's email at once (what it does with
+        # it under tests differs by series: 18.0 tries the SMTP server and logs
+        # the refusal on the mailing, 19.0 sends nothing and logs nothing).
+        TestSend = type(self.env["mailing.mailing.test"])
+        original = TestSend.send_mail_test
+        test_sent = []
+
+        def send_mail_test(wizard):
+            test_sent.append((wizard.mass_mailing_id.subject, wizard.email_to))
+            return original(wizard)
+
+        with patch.object(TestSend, "send_mail_test", send_mail_test):
+            self.start_tour(
+                "/odoo/action-mass_mailing_crm_nurture.crm_nurture_sequence_action",
+                "mass_mailing_crm_nurture_nurture_cockpit",
+                login=manager.login,
+            )
         self.assertFalse(sequence.test_participant_ids, "the test run was ended")
-        # Odoo's own test send sent them at once, and logged how it went on each
-        # step's email (sent, or here refused: no mail server in a tour).
-        logs = self.env["mail.message"].search(
-            [
-                ("model", "=", "mailing.mailing"),
-                ("body", "ilike", "Test mailing"),
-                # 19.0 names the address with the tester's name.
-                ("body", "ilike", "tester@example.com"),
-            ]
+        self.assertEqual(
+            {email for _subject, email in test_sent}, {"tester@example.com"}
         )
         self.assertEqual(
-            sorted(
-                self.env["mailing.mailing"]
-                .browse(logs.mapped("res_id"))
-                .mapped("subject")
-            ),
+            sorted(subject for subject, _email in test_sent),
             [
                 "Good news: it is back in stock",
                 "You still have time to add this to your collection",

@@ -1,7 +1,7 @@
 /* Copyright 2026 mass_mailing_crm_nurture contributors
  * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
 import {DomainField} from "@web/views/fields/domain/domain_field";
-import {expression} from "@web/core/tree_editor/condition_tree";
+import {Expression} from "@web/core/tree_editor/condition_tree";
 import {patch} from "@web/core/utils/patch";
 
 // Recipient filters of mailings and favourite filters may hold relative dates
@@ -13,6 +13,15 @@ const RELATIVE_DOMAIN_MODELS = ["mailing.mailing", "mailing.filter"];
 // date, "Invalid DateTime". Shown as written instead.
 const SMART_DATE = /^(today|now)(\s+[=+-]\w+)*$/;
 
+// Odoo prints an expression's text as it is: a relative date passes for one (its
+// text is no Python, so it is given as a string literal's syntax tree).
+class ShownAsWritten extends Expression {
+    constructor(text) {
+        super({type: 1, value: text});
+        this._expr = text;
+    }
+}
+
 function showSmartDates(tree) {
     if (tree.type === "connector") {
         return {...tree, children: tree.children.map(showSmartDates)};
@@ -21,7 +30,9 @@ function showSmartDates(tree) {
         return tree;
     }
     const show = (value) =>
-        typeof value === "string" && SMART_DATE.test(value) ? expression(value) : value;
+        typeof value === "string" && SMART_DATE.test(value)
+            ? new ShownAsWritten(value)
+            : value;
     const value = Array.isArray(tree.value) ? tree.value.map(show) : show(tree.value);
     return {...tree, value};
 }
