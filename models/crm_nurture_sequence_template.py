@@ -72,13 +72,15 @@ class CrmNurtureSequence(models.Model):
                     # Not told by email of each step's mailing (see _create_mailings).
                     "mailing_id": mailing.with_context(
                         mail_auto_subscribe_no_notify=True
-                    ).copy(
+                    )
+                    .copy(
                         {
                             "subject": mailing.subject,
                             "active": True,
                             "user_id": target.user_id.id,
                         }
-                    ).id
+                    )
+                    .id
                     if mailing
                     else False,
                 }

@@ -607,8 +607,9 @@ class TestNurtureSplit(NurtureSequenceCommon):
         with self.at(self.T0), self.mock_mail_gateway():
             run.action_test_run_next_step()
         self.assertEqual(
-            self._new_mails.filtered(lambda m: m.email_to == "tester@example.com")
-            .mapped("subject"),
+            self._new_mails.filtered(
+                lambda m: m.email_to == "tester@example.com"
+            ).mapped("subject"),
             [f"[TEST] {variant.name}"],
         )
         self.env.invalidate_all()

@@ -1,7 +1,7 @@
 /* Copyright 2026 mass_mailing_crm_nurture contributors
  * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
-import {series} from "./series_steps.esm";
 import {registry} from "@web/core/registry";
+import {series} from "./series_steps.esm";
 
 registry
     .category("web_tour.tours")
