@@ -4,8 +4,8 @@
     "name": "Email Marketing: CRM Nurture",
     "summary": "Tag counters and lifetimes, lost-lead reactivation, recurring "
     "campaigns and nurture sequences for CRM leads",
-    # Short: each series prefixes its own (18.0.1.4.0, 19.0.1.4.0), see README.
-    "version": "1.4.0",
+    # Short: each series prefixes its own (18.0.1.5.0, 19.0.1.5.0), see README.
+    "version": "1.5.0",
     "category": "Marketing/Email Marketing",
     "license": "LGPL-3",
     "author": "mass_mailing_crm_nurture contributors",

@@ -17,6 +17,17 @@ class CrmLead(models.Model):
         "whether it is on the lead now and when it expires. Use it in filters, "
         "e.g. Tag History > Times Added >= 3.",
     )
+    # Whether the lead has tag counters, so that a lead merge costs no query for
+    # leads that never had any (most of those Odoo's lead assignment merges): a
+    # column of the lead, read with its other columns. Set in the statements that
+    # create counters (``crm.lead.tag.stat``), never cleared: a lead flagged whose
+    # counters went with their tag only costs the merge its statement.
+    tag_counted = fields.Boolean(
+        string="Has Tag History",
+        readonly=True,
+        copy=False,
+        help="Whether a tag was ever counted on the lead (see Tag History).",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -42,7 +53,9 @@ class CrmLead(models.Model):
         return res
 
     def unlink(self):
-        self.env["crm.lead.tag.count"]._delete_for(leads=self)
+        # Only leads that ever had a counter have counters to delete: none of them,
+        # no statement.
+        self.env["crm.lead.tag.count"]._delete_for(leads=self.filtered("tag_counted"))
         return super().unlink()
 
     def _get_tag_pairs(self):

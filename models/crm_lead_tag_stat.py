@@ -150,20 +150,28 @@ class CrmLeadTagStat(models.Model):
 
     def _count_added_tags(self, pairs):
         lead_ids, tag_ids = zip(*sorted(pairs), strict=True)
+        # The leads are flagged as having counters in the same statement (see
+        # ``crm.lead.tag_counted``): no query more; a lead already flagged is
+        # only looked up, not rewritten.
         self.env.cr.execute(
             """
-            INSERT INTO crm_lead_tag_count (
-                lead_id, tag_id, add_count, first_added, last_added, expires_on)
-            SELECT pair.lead_id, pair.tag_id, 1, %(now)s, %(now)s,
-                   CASE WHEN tag.lifetime_days > 0
-                        THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END
-              FROM unnest(%(lead_ids)s::int[], %(tag_ids)s::int[])
-                   AS pair (lead_id, tag_id)
-              JOIN crm_tag tag ON tag.id = pair.tag_id
-            ON CONFLICT (lead_id, tag_id) DO UPDATE SET
-                add_count = crm_lead_tag_count.add_count + 1,
-                last_added = EXCLUDED.last_added,
-                expires_on = EXCLUDED.expires_on
+            WITH counted AS (
+                INSERT INTO crm_lead_tag_count (
+                    lead_id, tag_id, add_count, first_added, last_added, expires_on)
+                SELECT pair.lead_id, pair.tag_id, 1, %(now)s, %(now)s,
+                       CASE WHEN tag.lifetime_days > 0
+                            THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END
+                  FROM unnest(%(lead_ids)s::int[], %(tag_ids)s::int[])
+                       AS pair (lead_id, tag_id)
+                  JOIN crm_tag tag ON tag.id = pair.tag_id
+                ON CONFLICT (lead_id, tag_id) DO UPDATE SET
+                    add_count = crm_lead_tag_count.add_count + 1,
+                    last_added = EXCLUDED.last_added,
+                    expires_on = EXCLUDED.expires_on
+                RETURNING lead_id
+            )
+            UPDATE crm_lead SET tag_counted = TRUE
+             WHERE id IN (SELECT lead_id FROM counted) AND tag_counted IS NOT TRUE
             """,
             {
                 "now": self.env.cr.now(),
@@ -171,6 +179,7 @@ class CrmLeadTagStat(models.Model):
                 "tag_ids": list(tag_ids),
             },
         )
+        self.env["crm.lead"].browse(set(lead_ids)).invalidate_recordset(["tag_counted"])
 
     def _forget_expiry(self, pairs):
         lead_ids, tag_ids = zip(*pairs, strict=True)
@@ -196,29 +205,47 @@ class CrmLeadTagStat(models.Model):
 
         Counts add up, the first and last dates span all of them; the expiry is
         that of a lead that carries the tag (the head gets all their tags).
+
+        Odoo merges leads one head at a time (its lead assignment, for every
+        group of duplicates): merged leads that never had a counter (their flag,
+        read with the leads' other columns) cost no query, the head's own
+        counters being already its own.
         """
-        self.env.flush_all()
+        if not leads.filtered("tag_counted"):
+            return
+        # The statement reads the counters (written in SQL only) and the tag links
+        # (the ORM writes those at once): nothing of the ORM's to flush. Flushing
+        # everything here would write the merge's pending lead updates one merge
+        # at a time instead of together.
+        self.env["crm.lead"].flush_model(["tag_ids"])
         self.env.cr.execute(
             """
-            INSERT INTO crm_lead_tag_count (
-                lead_id, tag_id, add_count, first_added, last_added, expires_on)
-            SELECT %(head)s, c.tag_id, SUM(c.add_count), MIN(c.first_added),
-                   MAX(c.last_added),
-                   COALESCE(MAX(c.expires_on) FILTER (WHERE rel.lead_id IS NOT NULL),
-                            MAX(c.expires_on))
-              FROM crm_lead_tag_count c
-              LEFT JOIN crm_tag_rel rel
-                     ON rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
-             WHERE c.lead_id = ANY(%(lead_ids)s)
-             GROUP BY c.tag_id
-            ON CONFLICT (lead_id, tag_id) DO UPDATE SET
-                add_count = EXCLUDED.add_count,
-                first_added = EXCLUDED.first_added,
-                last_added = EXCLUDED.last_added,
-                expires_on = EXCLUDED.expires_on
+            WITH merged AS (
+                INSERT INTO crm_lead_tag_count (
+                    lead_id, tag_id, add_count, first_added, last_added, expires_on)
+                SELECT %(head)s, c.tag_id, SUM(c.add_count), MIN(c.first_added),
+                       MAX(c.last_added),
+                       COALESCE(
+                           MAX(c.expires_on) FILTER (WHERE rel.lead_id IS NOT NULL),
+                           MAX(c.expires_on))
+                  FROM crm_lead_tag_count c
+                  LEFT JOIN crm_tag_rel rel
+                         ON rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
+                 WHERE c.lead_id = ANY(%(lead_ids)s)
+                 GROUP BY c.tag_id
+                ON CONFLICT (lead_id, tag_id) DO UPDATE SET
+                    add_count = EXCLUDED.add_count,
+                    first_added = EXCLUDED.first_added,
+                    last_added = EXCLUDED.last_added,
+                    expires_on = EXCLUDED.expires_on
+                RETURNING lead_id
+            )
+            UPDATE crm_lead SET tag_counted = TRUE
+             WHERE id IN (SELECT lead_id FROM merged) AND tag_counted IS NOT TRUE
             """,
             {"head": head.id, "lead_ids": (head | leads).ids},
         )
+        head.invalidate_recordset(["tag_counted"])
         self._invalidate_tag_stats()
 
     @api.model
@@ -244,7 +271,22 @@ class CrmLeadTagStat(models.Model):
             {"now": self.env.cr.now()},
         )
         _logger.info("Started tag counters for %s lead tags", self.env.cr.rowcount)
+        self._flag_counted_leads()
         self._invalidate_tag_stats()
+
+    @api.model
+    def _flag_counted_leads(self):
+        """Flag every lead that has counters (``crm.lead.tag_counted``): after the
+        counters were made in bulk (install, upgrade)."""
+        self.env.cr.execute(
+            """
+            UPDATE crm_lead lead SET tag_counted = TRUE
+             WHERE lead.tag_counted IS NOT TRUE
+               AND EXISTS (SELECT 1 FROM crm_lead_tag_count c
+                            WHERE c.lead_id = lead.id)
+            """
+        )
+        self.env["crm.lead"].invalidate_model(["tag_counted"])
 
     @api.model
     def _update_expiry_dates(self, tags):
