@@ -3,6 +3,7 @@
 import logging
 
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 from .. import cron_budget
 from ..cron_budget import RunBudget
@@ -124,18 +125,20 @@ class CrmLeadTagStat(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _record_tag_changes(self, added, removed):
+    def _record_tag_changes(self, added, removed, leads_flagged=False):
         """Count the tags just put on leads, forget the expiry of tags removed by
         hand. Set-based: at most one statement for each.
 
         :param added: (lead id, tag id) pairs linked by this change
         :param removed: (lead id, tag id) pairs unlinked by this change
+        :param leads_flagged: the leads' ``tag_counted`` is set already (with
+            the values of the write)
         """
         if self.env.context.get(SKIP_TAG_COUNT) or not (added or removed):
             return
         self.env["crm.tag"].flush_model(["lifetime_days"])
         if added:
-            self._count_added_tags(added)
+            self._count_added_tags(added, leads_flagged=leads_flagged)
         # Only tags with a lifetime have an expiry to forget.
         tags_with_lifetime = set(
             self.env["crm.tag"]
@@ -148,36 +151,43 @@ class CrmLeadTagStat(models.Model):
             self._forget_expiry(removed)
         self._invalidate_tag_stats()
 
-    def _count_added_tags(self, pairs):
+    def _count_added_tags(self, pairs, leads_flagged=False):
         lead_ids, tag_ids = zip(*sorted(pairs), strict=True)
-        # The leads are flagged as having counters in the same statement (see
-        # ``crm.lead.tag_counted``): no query more; a lead already flagged is
-        # only looked up, not rewritten.
-        self.env.cr.execute(
+        count = SQL(
             """
-            WITH counted AS (
-                INSERT INTO crm_lead_tag_count (
-                    lead_id, tag_id, add_count, first_added, last_added, expires_on)
-                SELECT pair.lead_id, pair.tag_id, 1, %(now)s, %(now)s,
-                       CASE WHEN tag.lifetime_days > 0
-                            THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END
-                  FROM unnest(%(lead_ids)s::int[], %(tag_ids)s::int[])
-                       AS pair (lead_id, tag_id)
-                  JOIN crm_tag tag ON tag.id = pair.tag_id
-                ON CONFLICT (lead_id, tag_id) DO UPDATE SET
-                    add_count = crm_lead_tag_count.add_count + 1,
-                    last_added = EXCLUDED.last_added,
-                    expires_on = EXCLUDED.expires_on
-                RETURNING lead_id
-            )
-            UPDATE crm_lead SET tag_counted = TRUE
-             WHERE id IN (SELECT lead_id FROM counted) AND tag_counted IS NOT TRUE
+            INSERT INTO crm_lead_tag_count (
+                lead_id, tag_id, add_count, first_added, last_added, expires_on)
+            SELECT pair.lead_id, pair.tag_id, 1, %(now)s, %(now)s,
+                   CASE WHEN tag.lifetime_days > 0
+                        THEN %(now)s + tag.lifetime_days * INTERVAL '1 day' END
+              FROM unnest(%(lead_ids)s::int[], %(tag_ids)s::int[])
+                   AS pair (lead_id, tag_id)
+              JOIN crm_tag tag ON tag.id = pair.tag_id
+            ON CONFLICT (lead_id, tag_id) DO UPDATE SET
+                add_count = crm_lead_tag_count.add_count + 1,
+                last_added = EXCLUDED.last_added,
+                expires_on = EXCLUDED.expires_on
             """,
-            {
-                "now": self.env.cr.now(),
-                "lead_ids": list(lead_ids),
-                "tag_ids": list(tag_ids),
-            },
+            now=self.env.cr.now(),
+            lead_ids=list(lead_ids),
+            tag_ids=list(tag_ids),
+        )
+        if leads_flagged:
+            self.env.execute_query(count)
+            return
+        # Tags the values did not name (defaults, computes): the leads are flagged
+        # in the same statement (see ``crm.lead.tag_counted``); a lead already
+        # flagged is only looked up, not rewritten.
+        self.env.execute_query(
+            SQL(
+                """
+                WITH counted AS (%s RETURNING lead_id)
+                UPDATE crm_lead SET tag_counted = TRUE
+                 WHERE id IN (SELECT lead_id FROM counted)
+                   AND tag_counted IS NOT TRUE
+                """,
+                count,
+            )
         )
         self.env["crm.lead"].browse(set(lead_ids)).invalidate_recordset(["tag_counted"])
 
