@@ -283,6 +283,10 @@ def bench_idle(env, history, stamp):
         [sequence.id, leads],
     )
     participant_ids = [r[0] for r in env.cr.fetchall()]
+    # As the addon's enrollment leaves them: the leads flagged.
+    env.cr.execute(
+        "UPDATE crm_lead SET nurture_enrolled = TRUE WHERE id = ANY(%s)", [leads]
+    )
     env.cr.execute(
         """
         INSERT INTO crm_nurture_trace (participant_id, step_id, sequence_id, lead_id,

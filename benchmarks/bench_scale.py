@@ -295,6 +295,11 @@ def generate_tags(env, first, last, chunk):
                 """,  # noqa: S608 - the benchmark's own SQL
                 params,
             )
+            # As the addon's counting leaves them: the leads flagged.
+            cr.execute(
+                "UPDATE crm_lead SET tag_counted = TRUE WHERE id BETWEEN %s AND %s",
+                [lo, hi],
+            )
             cr.execute(
                 f"""
                 INSERT INTO crm_tag_rel (lead_id, tag_id)
@@ -380,6 +385,11 @@ def generate_nurture(env, registry, first, n_participants, rounds, analyze):
               FROM generate_series(%(first)s, %(last)s) n
             """,
             {"sequence": sequence.id, "first": first, "last": last},
+        )
+        # As the addon's enrollment leaves them: the leads flagged.
+        cr.execute(
+            "UPDATE crm_lead SET nurture_enrolled = TRUE WHERE id BETWEEN %s AND %s",
+            [first, last],
         )
         cr.commit()
     chunk = max(n_participants // 10, 1)

@@ -17,9 +17,27 @@ class CrmLead(models.Model):
         "whether it is on the lead now and when it expires. Use it in filters, "
         "e.g. Tag History > Times Added >= 3.",
     )
+    # Whether the lead may have tag counters, so that a lead merge costs no query
+    # for leads that never had any (most of those Odoo's lead assignment merges):
+    # a column of the lead, read with its other columns. Set with the values of a
+    # create or write that sets tags (in the lead's own INSERT or UPDATE: no row
+    # written twice), else by the statements that make counters
+    # (``crm.lead.tag.stat``); never cleared: a lead flagged without counters
+    # (its tags only removed, or gone with their tag) costs a merge its statement.
+    tag_counted = fields.Boolean(
+        string="Has Tag History",
+        readonly=True,
+        copy=False,
+        help="Whether a tag was ever counted on the lead (see Tag History).",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.context.get(SKIP_TAG_COUNT):
+            vals_list = [
+                {**vals, "tag_counted": True} if vals.get("tag_ids") else vals
+                for vals in vals_list
+            ]
         leads = super().create(vals_list)
         # Tags may come from the values, defaults or computes: look at the result.
         if not self.env.context.get(SKIP_TAG_COUNT):
@@ -34,15 +52,17 @@ class CrmLead(models.Model):
         # The ORM reads the current tags to apply the commands anyway: reading them
         # first only fills its cache, and the tags after the write are in it too.
         before = self._get_tag_pairs()
-        res = super().write(vals)
+        res = super().write({**vals, "tag_counted": True})
         after = self._get_tag_pairs()
         self.env["crm.lead.tag.stat"]._record_tag_changes(
-            after - before, before - after
+            after - before, before - after, leads_flagged=True
         )
         return res
 
     def unlink(self):
-        self.env["crm.lead.tag.count"]._delete_for(leads=self)
+        # Only leads that ever had a counter have counters to delete: none of them,
+        # no statement.
+        self.env["crm.lead.tag.count"]._delete_for(leads=self.filtered("tag_counted"))
         return super().unlink()
 
     def _get_tag_pairs(self):

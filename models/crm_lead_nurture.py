@@ -1,6 +1,6 @@
 # Copyright 2026 mass_mailing_crm_nurture contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 # Lead fields whose change may reach a sequence's goal (won, reopened, converted,
 # tag, stage).
@@ -29,6 +29,19 @@ class CrmLead(models.Model):
     nurture_participant_count = fields.Integer(
         string="Sequences", compute="_compute_nurture_participant_count"
     )
+    # Whether the lead ever took part in a sequence (a test run too). Odoo writes
+    # leads one at a time (its lead assignment converts every lead, merges every
+    # group of duplicates): a lead that never did costs those writes no
+    # participant query, since the flag is a column of the lead, read with its
+    # other columns. Set when participations are made or moved to the lead (see
+    # ``_mark_nurture_enrolled``), never cleared: a lead flagged whose
+    # participations ended only costs the query the check needs.
+    nurture_enrolled = fields.Boolean(
+        string="Enrolled in Nurture",
+        readonly=True,
+        copy=False,
+        help="Whether the lead ever took part in a nurture sequence.",
+    )
 
     def _compute_nurture_participant_count(self):
         counts = dict(
@@ -56,10 +69,29 @@ class CrmLead(models.Model):
     def _check_nurture_successes(self):
         """A lead won, reopened, converted, tagged or moved on: its running
         participations that reached their sequence's goal succeed now, not when
-        their next step is due (one indexed query when it has none)."""
-        self.env["crm.nurture.participant"]._check_successes(
-            [("lead_id", "in", self.ids)]
+        their next step is due. Only leads that ever took part in a sequence can
+        have one: the others cost no query."""
+        enrolled = self.filtered("nurture_enrolled")
+        if enrolled:
+            self.env["crm.nurture.participant"]._check_successes(
+                [("lead_id", "in", enrolled.ids)]
+            )
+
+    @api.model
+    def _mark_nurture_enrolled(self, lead_ids):
+        """Flag the leads ``lead_ids`` as having taken part in a sequence: one
+        statement, which rewrites only the leads not flagged yet."""
+        lead_ids = list(set(lead_ids))
+        if not lead_ids:
+            return
+        self.env.cr.execute(
+            """
+            UPDATE crm_lead SET nurture_enrolled = TRUE
+             WHERE id = ANY(%s) AND nurture_enrolled IS NOT TRUE
+            """,
+            [lead_ids],
         )
+        self.browse(lead_ids).invalidate_recordset(["nurture_enrolled"])
 
     def _enroll_on_nurture_events(self, lost=False, tagged=False):
         """Enroll these leads in the sequences waiting for them: lost for one of
@@ -100,7 +132,10 @@ class CrmLead(models.Model):
 
     def _merge_dependences(self, opportunities):
         res = super()._merge_dependences(opportunities)
-        self._merge_nurture_participations(opportunities)
+        # Merged leads that never took part in a sequence have nothing to move:
+        # no query (Odoo merges one group of duplicates at a time).
+        if opportunities.filtered("nurture_enrolled"):
+            self._merge_nurture_participations(opportunities)
         return res
 
     def _merge_nurture_participations(self, opportunities):
@@ -131,6 +166,7 @@ class CrmLead(models.Model):
             running.add(participant.sequence_id.id)
         duplicates._exit("merged")
         moving.write({"lead_id": self.id})
+        self._mark_nurture_enrolled(self.ids)
 
     def action_view_nurture_participations(self):
         self.ensure_one()

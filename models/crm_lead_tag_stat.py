@@ -3,6 +3,7 @@
 import logging
 
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 from .. import cron_budget
 from ..cron_budget import RunBudget
@@ -124,18 +125,20 @@ class CrmLeadTagStat(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _record_tag_changes(self, added, removed):
+    def _record_tag_changes(self, added, removed, leads_flagged=False):
         """Count the tags just put on leads, forget the expiry of tags removed by
         hand. Set-based: at most one statement for each.
 
         :param added: (lead id, tag id) pairs linked by this change
         :param removed: (lead id, tag id) pairs unlinked by this change
+        :param leads_flagged: the leads' ``tag_counted`` is set already (with
+            the values of the write)
         """
         if self.env.context.get(SKIP_TAG_COUNT) or not (added or removed):
             return
         self.env["crm.tag"].flush_model(["lifetime_days"])
         if added:
-            self._count_added_tags(added)
+            self._count_added_tags(added, leads_flagged=leads_flagged)
         # Only tags with a lifetime have an expiry to forget.
         tags_with_lifetime = set(
             self.env["crm.tag"]
@@ -148,9 +151,9 @@ class CrmLeadTagStat(models.Model):
             self._forget_expiry(removed)
         self._invalidate_tag_stats()
 
-    def _count_added_tags(self, pairs):
+    def _count_added_tags(self, pairs, leads_flagged=False):
         lead_ids, tag_ids = zip(*sorted(pairs), strict=True)
-        self.env.cr.execute(
+        count = SQL(
             """
             INSERT INTO crm_lead_tag_count (
                 lead_id, tag_id, add_count, first_added, last_added, expires_on)
@@ -165,12 +168,28 @@ class CrmLeadTagStat(models.Model):
                 last_added = EXCLUDED.last_added,
                 expires_on = EXCLUDED.expires_on
             """,
-            {
-                "now": self.env.cr.now(),
-                "lead_ids": list(lead_ids),
-                "tag_ids": list(tag_ids),
-            },
+            now=self.env.cr.now(),
+            lead_ids=list(lead_ids),
+            tag_ids=list(tag_ids),
         )
+        if leads_flagged:
+            self.env.execute_query(count)
+            return
+        # Tags the values did not name (defaults, computes): the leads are flagged
+        # in the same statement (see ``crm.lead.tag_counted``); a lead already
+        # flagged is only looked up, not rewritten.
+        self.env.execute_query(
+            SQL(
+                """
+                WITH counted AS (%s RETURNING lead_id)
+                UPDATE crm_lead SET tag_counted = TRUE
+                 WHERE id IN (SELECT lead_id FROM counted)
+                   AND tag_counted IS NOT TRUE
+                """,
+                count,
+            )
+        )
+        self.env["crm.lead"].browse(set(lead_ids)).invalidate_recordset(["tag_counted"])
 
     def _forget_expiry(self, pairs):
         lead_ids, tag_ids = zip(*pairs, strict=True)
@@ -196,29 +215,47 @@ class CrmLeadTagStat(models.Model):
 
         Counts add up, the first and last dates span all of them; the expiry is
         that of a lead that carries the tag (the head gets all their tags).
+
+        Odoo merges leads one head at a time (its lead assignment, for every
+        group of duplicates): merged leads that never had a counter (their flag,
+        read with the leads' other columns) cost no query, the head's own
+        counters being already its own.
         """
-        self.env.flush_all()
+        if not leads.filtered("tag_counted"):
+            return
+        # The statement reads the counters (written in SQL only) and the tag links
+        # (the ORM writes those at once): nothing of the ORM's to flush. Flushing
+        # everything here would write the merge's pending lead updates one merge
+        # at a time instead of together.
+        self.env["crm.lead"].flush_model(["tag_ids"])
         self.env.cr.execute(
             """
-            INSERT INTO crm_lead_tag_count (
-                lead_id, tag_id, add_count, first_added, last_added, expires_on)
-            SELECT %(head)s, c.tag_id, SUM(c.add_count), MIN(c.first_added),
-                   MAX(c.last_added),
-                   COALESCE(MAX(c.expires_on) FILTER (WHERE rel.lead_id IS NOT NULL),
-                            MAX(c.expires_on))
-              FROM crm_lead_tag_count c
-              LEFT JOIN crm_tag_rel rel
-                     ON rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
-             WHERE c.lead_id = ANY(%(lead_ids)s)
-             GROUP BY c.tag_id
-            ON CONFLICT (lead_id, tag_id) DO UPDATE SET
-                add_count = EXCLUDED.add_count,
-                first_added = EXCLUDED.first_added,
-                last_added = EXCLUDED.last_added,
-                expires_on = EXCLUDED.expires_on
+            WITH merged AS (
+                INSERT INTO crm_lead_tag_count (
+                    lead_id, tag_id, add_count, first_added, last_added, expires_on)
+                SELECT %(head)s, c.tag_id, SUM(c.add_count), MIN(c.first_added),
+                       MAX(c.last_added),
+                       COALESCE(
+                           MAX(c.expires_on) FILTER (WHERE rel.lead_id IS NOT NULL),
+                           MAX(c.expires_on))
+                  FROM crm_lead_tag_count c
+                  LEFT JOIN crm_tag_rel rel
+                         ON rel.lead_id = c.lead_id AND rel.tag_id = c.tag_id
+                 WHERE c.lead_id = ANY(%(lead_ids)s)
+                 GROUP BY c.tag_id
+                ON CONFLICT (lead_id, tag_id) DO UPDATE SET
+                    add_count = EXCLUDED.add_count,
+                    first_added = EXCLUDED.first_added,
+                    last_added = EXCLUDED.last_added,
+                    expires_on = EXCLUDED.expires_on
+                RETURNING lead_id
+            )
+            UPDATE crm_lead SET tag_counted = TRUE
+             WHERE id IN (SELECT lead_id FROM merged) AND tag_counted IS NOT TRUE
             """,
             {"head": head.id, "lead_ids": (head | leads).ids},
         )
+        head.invalidate_recordset(["tag_counted"])
         self._invalidate_tag_stats()
 
     @api.model
@@ -244,7 +281,22 @@ class CrmLeadTagStat(models.Model):
             {"now": self.env.cr.now()},
         )
         _logger.info("Started tag counters for %s lead tags", self.env.cr.rowcount)
+        self._flag_counted_leads()
         self._invalidate_tag_stats()
+
+    @api.model
+    def _flag_counted_leads(self):
+        """Flag every lead that has counters (``crm.lead.tag_counted``): after the
+        counters were made in bulk (install, upgrade)."""
+        self.env.cr.execute(
+            """
+            UPDATE crm_lead lead SET tag_counted = TRUE
+             WHERE lead.tag_counted IS NOT TRUE
+               AND EXISTS (SELECT 1 FROM crm_lead_tag_count c
+                            WHERE c.lead_id = lead.id)
+            """
+        )
+        self.env["crm.lead"].invalidate_model(["tag_counted"])
 
     @api.model
     def _update_expiry_dates(self, tags):

@@ -336,6 +336,21 @@ class CrmNurtureParticipant(models.Model):
             {"level_reached": level}
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        participants = super().create(vals_list)
+        self.env["crm.lead"]._mark_nurture_enrolled(participants.lead_id.ids)
+        return participants
+
+    def _create_rows(self, vals_list):
+        # The engine's enrollment: one statement more per batch, for the leads'
+        # flag that spares their later writes a participant query.
+        participants = super()._create_rows(vals_list)
+        self.env["crm.lead"]._mark_nurture_enrolled(
+            [vals["lead_id"] for vals in vals_list]
+        )
+        return participants
+
     @api.model
     def _recompute_level_reached(self, participant_ids=None):
         """Level reached of participants (all when ``participant_ids`` is None)

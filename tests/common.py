@@ -23,6 +23,26 @@ def process_mailing_queue(mailings):
         return mailings._process_mass_mailing_queue()
 
 
+@contextmanager
+def statements_on(env, table):
+    """The SQL statements run in the block (flushed at its end) that name
+    ``table``: for "costs no query" checks on one table, whatever else the ORM
+    and Odoo run."""
+    cursor_class = type(env.cr)
+    execute = cursor_class.execute
+    found = []
+
+    def spy(cr, query, params=None, log_exceptions=True):
+        code = getattr(query, "code", query)
+        if table in str(code):
+            found.append(str(code))
+        return execute(cr, query, params, log_exceptions)
+
+    with patch.object(cursor_class, "execute", spy):
+        yield found
+        env.flush_all()
+
+
 def patch_cr_now(env, when):
     """Patch the transaction time (``cr.now()``), which freezegun does not reach."""
     return patch.object(env.cr, "now", lambda: when)

@@ -20,6 +20,26 @@ class TestNurtureLeadMerge(NurtureSequenceCommon):
         wizard.action_merge()
         return leads.exists()
 
+    def test_head_never_enrolled_succeeds_with_the_merged_run(self):
+        """The head of a merge that never took part in the sequence gets the
+        merged lead's run, and a goal it reaches then is noticed at once."""
+        ann, carl = self.make_leads(
+            ["merge head ann", "merge head carl"], user_id=self.user_salesman.id
+        )
+        self.start_with(ann)
+        self.process(self.T0)
+        self.assertFalse(carl.nurture_enrolled)
+        # Carl is the likeliest to be won: the head.
+        carl.probability = 90
+        ann.probability = 10
+        head = self.merge(ann | carl, self.user_salesman)
+        self.assertEqual(head, carl)
+        self.assertTrue(carl.nurture_enrolled)
+        self.assertEqual(self.participant(carl).state, "running")
+        with self.at(self.T0 + self.days(1)):
+            carl.with_user(self.user_salesman).action_set_won()
+        self.assertEqual(self.participant(carl).state, "succeeded")
+
     def test_participations_follow_the_merge(self):
         ann, bob = self.make_leads(
             ["merge ann", "merge bob"], user_id=self.user_salesman.id

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.tests import tagged
 
+from .common import statements_on
 from .common_nurture import NurtureSequenceCommon
 
 
@@ -28,6 +29,27 @@ class TestNurtureSuccessAtOnce(NurtureSequenceCommon):
             self.process(self.T0 + self.days(day))
         self.assertEqual(self.steps_done(ann), self.week1, "no email after the goal")
         self.assertEqual(self.participant(bob).state, "completed")
+
+    def test_lead_never_enrolled_costs_no_participant_query(self):
+        """Odoo converts and moves leads one at a time (its lead assignment): a
+        lead that never took part in a sequence costs those writes no
+        participant query, while a sequence with goals on them runs; a lead that
+        did is checked at once."""
+        ann, bob = self.make_leads(["never ann", "never bob"])
+        self.start_with(ann)
+        self.process(self.T0)
+        self.assertTrue(ann.nurture_enrolled)
+        self.assertFalse(bob.nurture_enrolled)
+        won = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        with statements_on(self.env, "crm_nurture_participant") as statements:
+            bob.convert_opportunity(bob.partner_id)
+            bob.stage_id = won
+        self.assertEqual(bob.type, "opportunity")
+        self.assertEqual(statements, [])
+        with statements_on(self.env, "crm_nurture_participant") as statements:
+            ann.stage_id = won
+        self.assertTrue(statements, "checked")
+        self.assertEqual(self.participant(ann).state, "succeeded")
 
     def test_click_is_a_goal_at_once(self):
         self.sequence.write({"success_clicked": True, "success_action": "continue"})

@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.tests import Form, tagged, users
 
-from .common import NurtureTagCommon
+from .common import NurtureTagCommon, statements_on
 
 
 @tagged("post_install", "-at_install", "mass_mailing_crm_nurture")
@@ -262,6 +262,28 @@ class TestTagCounting(NurtureTagCommon):
         self.assertEqual(head, self.lead)
         self.assertStat(self.lead, self.tag_pricing, add_count=1, is_present=True)
         self.assertEqual(self.lead.tag_ids, self.tag_pricing)
+
+    def test_merge_of_leads_never_tagged_costs_no_counter_query(self):
+        """Odoo merges duplicates one group at a time (its lead assignment): leads
+        that never had a tag cost the merge and the deletion of the merged leads
+        no counter statement; a merged lead whose tag was removed still brings
+        its history."""
+        self.lead.probability = 90
+        with statements_on(self.env, "crm_lead_tag_count") as statements:
+            head = (self.lead | self.lead_2)._merge_opportunity(max_length=0)
+        self.assertEqual(head, self.lead)
+        self.assertFalse(self.lead_2.exists())
+        self.assertEqual(statements, [])
+        tail = self.leads[2]
+        tail.write({"tag_ids": [Command.link(self.tag_pricing.id)]})
+        tail.write({"tag_ids": [Command.unlink(self.tag_pricing.id)]})
+        self.assertTrue(tail.tag_counted)
+        self.assertFalse(self.lead.tag_counted)
+        with statements_on(self.env, "crm_lead_tag_count") as statements:
+            (self.lead | tail)._merge_opportunity(max_length=0)
+        self.assertTrue(statements, "the history to merge, and to delete")
+        self.assertTrue(self.lead.tag_counted, "the head has counters now")
+        self.assertStat(self.lead, self.tag_pricing, add_count=1, is_present=False)
 
     def test_unlink_tag_or_lead_removes_stats(self):
         """Deleting a tag or a lead deletes its counters."""
