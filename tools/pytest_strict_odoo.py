@@ -84,8 +84,11 @@ _odoo_counts = Counter()
 
 
 def _read_differences():
-    """{"module/tests/file.py::Class::test": reason} from ODOO_TEST_DIFFERENCES."""
+    """{"module/tests/file.py::Class::test": reason} from ODOO_TEST_DIFFERENCES,
+    those of the series the tests run on (ODOO_SERIES): a line may start with
+    one, e.g. ``19.0: crm/tests/...``, and then holds on that series only."""
     path = os.environ.get("ODOO_TEST_DIFFERENCES")
+    series = os.environ.get("ODOO_SERIES", "")
     differences = {}
     if not path or not os.path.exists(path):
         return differences
@@ -93,6 +96,11 @@ def _read_differences():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        head, _sep, rest = line.partition(" ")
+        if head.endswith(":"):
+            if head[:-1] != series:
+                continue
+            line = rest.strip()
         test, _sep, reason = line.partition(" ")
         if not reason.strip():
             raise pytest.UsageError(f"{path}: no reason given for {test}")
