@@ -220,6 +220,16 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         )
         Funnel = self.env["crm.nurture.funnel.report"]
         shortcut = Funnel._read_group_by_level_reached
+
+        def counting():
+            """The count from the participants, watched."""
+            return patch.object(
+                type(Funnel),
+                "_read_group_by_level_reached",
+                autospec=True,
+                side_effect=shortcut.__func__,
+            )
+
         cases = [
             ([("sequence_id", "=", self.sequence.id)], ["level"], None),
             ([], ["sequence_id", "level"], None),
@@ -232,12 +242,7 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         for user in (self.env.user, self.user_editor):
             funnel = Funnel.with_user(user)
             for domain, groupby, order in cases:
-                with patch.object(
-                    type(Funnel),
-                    "_read_group_by_level_reached",
-                    autospec=True,
-                    side_effect=shortcut.__func__,
-                ) as counted:
+                with counting() as counted:
                     groups = funnel._read_group(
                         domain, groupby, ["__count"], order=order
                     )
@@ -270,12 +275,7 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         if compat.GROUPING_SETS:
             # 19.0's pivot view: all its groupings in one call, counted the same.
             sets = [["sequence_id", "level"], ["level"], []]
-            with patch.object(
-                type(Funnel),
-                "_read_group_by_level_reached",
-                autospec=True,
-                side_effect=shortcut.__func__,
-            ) as counted:
+            with counting() as counted:
                 fast = editor_funnel._read_grouping_sets(
                     of_sequence, sets, ["__count"], order="level"
                 )
