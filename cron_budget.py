@@ -31,8 +31,15 @@ has spent its budget, and reports what is left so that Odoo calls it again:
   (seconds) within it, never more than the limit minus the longest batch seen
   in the run;
 - a new batch starts only if, after the longest batch seen so far, the run would
-  still be within its budget; the first batch of a run always starts, so that
-  every run makes progress;
+  still be within its budget;
+- the first batch of a run starts when the poll has budget left, or when the
+  action was skipped the last time: an action that finds the poll's budget spent
+  by the actions before it (a backlog of another engine) does nothing, is
+  triggered for the next poll (which starts a new clock) and runs then whatever
+  the poll's clock says, so that no action waits more than one poll per cron
+  worker (each process remembers the actions it skipped; the first action of a
+  poll always has the whole budget) and a poll ends within its budget plus one
+  batch of each action it runs;
 - the run is Odoo's job run (all its calls, see ``ir.cron._run_job`` in
   ``models/ir_cron.py``), or the call itself when an engine is called directly
   (tests, scripts): the budget is checked the same way whether or not the run
@@ -49,7 +56,9 @@ import threading
 import time
 import weakref
 from contextlib import contextmanager
+from datetime import timedelta
 
+from odoo import fields
 from odoo.tools import config
 
 from . import compat
@@ -79,6 +88,9 @@ def clock():
 
 # Odoo's job run in progress on this thread (set by ``ir.cron._run_job``).
 _job_run = threading.local()
+# The actions this process skipped last time, as (database, action id): their
+# next run starts whatever the poll's clock says (the bound of the skips).
+_skipped = set()
 # Odoo's cron poll in progress on this thread (set by ``ir.cron._process_job``).
 _poll = threading.local()
 
@@ -140,6 +152,10 @@ class _RunState:
         self.slept = _poll.slept if in_poll else 0
         self.longest_batch = 0.0
         self.batches = 0
+        # Whether the run's first batch was let start, or the run skipped.
+        self.admitted = False
+        self.skipped = False
+        self.triggered = False
         self.done = 0
         self.remaining = 0
 
@@ -152,6 +168,8 @@ class RunBudget:
 
     def __init__(self, env):
         self.run = getattr(_job_run, "run", None) or _RunState()
+        # The scheduled action Odoo's cron runner is running, if any.
+        self.action = (env.cr.dbname, env.context.get("cron_id"))
         # What the worker's limit leaves to the run from the start of its poll.
         limit = worker_time_limit()
         self.limit = max(limit - self.run.slept, limit * MIN_POLL_SHARE)
@@ -176,15 +194,32 @@ class RunBudget:
         return clock() - self.run.started
 
     def allows(self, share=1.0):
-        """Whether another batch may start: the first of the run always, then
-        only if it would end within ``share`` of the budget (and before the
-        limit), judging by the longest batch of the run so far."""
+        """Whether another batch may start: the first of the run unless the
+        poll's budget is spent (``_admits_first_batch``), then only if it would
+        end within ``share`` of the budget (and before the limit), judging by the
+        longest batch of the run so far."""
         if not self.run.batches:
-            return True
+            return self._admits_first_batch()
         longest = self.run.longest_batch
         return self.elapsed() + longest <= min(
             self.seconds * share, self.limit - longest
         )
+
+    def _admits_first_batch(self):
+        """The first batch of a run starts unless earlier actions of the poll
+        spent its budget; an action skipped so once runs its next time (see the
+        module's docstring): decided once per run."""
+        run = self.run
+        if not run.admitted and not run.skipped:
+            in_action = self.action[1] is not None and current_poll() is not None
+            if in_action and self.elapsed() >= self.seconds:
+                run.skipped = self.action not in _skipped
+            if run.skipped:
+                _skipped.add(self.action)
+            else:
+                _skipped.discard(self.action)
+                run.admitted = True
+        return run.admitted
 
     @contextmanager
     def batch(self):
@@ -211,5 +246,22 @@ class RunBudget:
         """For a call that starts with the run's budget spent (Odoo 18 calls an
         action up to ten times in a row): do nothing, and report the run's work
         and what was left at its last report, so that the action is called again
-        at the next poll (of any worker), after the other actions."""
+        at the next poll (of any worker), after the other actions. A run skipped
+        before its first batch did no work, which Odoo takes for an action done
+        until its next interval: it is triggered for the next poll."""
+        if self.run.skipped and not self.run.triggered:
+            self.run.triggered = True
+            _logger.info(
+                "Scheduled action %s skipped: the cron poll spent its budget "
+                "(%.1f of %.1f s); triggered for the next poll",
+                self.action[1],
+                self.elapsed(),
+                self.seconds,
+            )
+            # A second on: Odoo 18 drops the action's triggers older than its
+            # poll's transaction when it reschedules an action that did nothing,
+            # and a trigger is stored to the second.
+            env["ir.cron"].sudo().browse(self.action[1])._trigger(
+                fields.Datetime.now() + timedelta(seconds=1)
+            )
         self.notify_progress(env, remaining=self.run.remaining or 1)

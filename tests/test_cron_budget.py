@@ -168,6 +168,76 @@ class TestBudgetRule(BudgetCase, NurtureTagCommon):
                         budget = cron_budget.RunBudget(self.env)
                         self.assertEqual(budget.limit, limit)
 
+    def test_an_action_finding_the_poll_spent_waits_one_poll(self):
+        """An action whose poll's budget was spent by the actions before it (a
+        backlog of another engine) does not start its first batch, which would
+        run past the worker's limit (the soak's "WorkerCron timeout" on the first
+        poll after a start): it does nothing, is triggered for the next poll, and
+        then runs whatever the poll's clock says (skipped once in a row, never
+        starved by the actions before it)."""
+
+        class PollCursor:
+            closed = False
+
+        self.addCleanup(setattr, cron_budget._poll, "cursor", None)
+        self.addCleanup(cron_budget._skipped.clear)
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        in_queue = self.env(context=dict(self.env.context, cron_id=queue.id))
+        Trigger = self.env["ir.cron.trigger"].sudo()
+
+        polls = []  # Odoo holds a poll's cursor while the poll goes on
+
+        def poll_spent_by_another_action(clock):
+            """A new poll whose first action spends 70 s of its 65 s budget."""
+            polls.append(PollCursor())
+            cron_budget.poll_job(polls[-1])
+            with cron_budget.job_run():
+                clock.advance(70)
+
+        with (
+            self.limits(real=200, workers=2),
+            self.fake_clock() as clock,
+            self.progress() as reports,
+        ):
+            poll_spent_by_another_action(clock)
+            cron_budget.poll_job(cron_budget.current_poll())  # the queue's turn
+            with cron_budget.job_run():
+                budget = cron_budget.RunBudget(in_queue)
+                self.assertEqual(budget.seconds, 65)
+                self.assertFalse(budget.allows())
+                before = Trigger.search([("cron_id", "=", queue.id)])
+                budget.hand_over(in_queue)
+                # Odoo 18 calls it again in the same run: still nothing, one trigger.
+                again = cron_budget.RunBudget(in_queue)
+                self.assertFalse(again.allows())
+                again.hand_over(in_queue)
+                triggers = Trigger.search([("cron_id", "=", queue.id)]) - before
+            self.assertEqual(len(triggers), 1)
+            self.assertEqual(reports, [(0, 1), (0, 1)])
+            # The next poll: spent again by the first action, the queue runs.
+            poll_spent_by_another_action(clock)
+            cron_budget.poll_job(cron_budget.current_poll())
+            with cron_budget.job_run():
+                budget = cron_budget.RunBudget(in_queue)
+                self.assertTrue(budget.allows())
+                with budget.batch():
+                    clock.advance(1)
+                self.assertFalse(budget.allows())  # past the budget: stops there
+            # Having run, it is skipped again when it finds the poll spent.
+            poll_spent_by_another_action(clock)
+            cron_budget.poll_job(cron_budget.current_poll())
+            with cron_budget.job_run():
+                self.assertFalse(cron_budget.RunBudget(in_queue).allows())
+            # First of a poll, or called out of Odoo's cron runner: always starts.
+            polls.append(PollCursor())
+            cron_budget.poll_job(polls[-1])
+            with cron_budget.job_run():
+                self.assertTrue(cron_budget.RunBudget(in_queue).allows())
+            cron_budget._poll.cursor = None
+            with cron_budget.job_run():
+                clock.advance(100)
+                self.assertTrue(cron_budget.RunBudget(in_queue).allows())
+
     def test_next_batch_only_if_it_ends_within_the_budget(self):
         with self.limits(real=10), self.fake_clock() as clock:
             budget = cron_budget.RunBudget(self.env)  # 5 s
@@ -327,6 +397,45 @@ class TestNurtureBudget(BudgetCase, NurtureSequenceCommon):
         self.assertEqual(self.sequence.participant_ids.lead_id, leads)
         self.assertEqual(len(self.sequence.participant_ids), len(leads))
         self.assertEqual(len(self.week1.mailing_id.mailing_trace_ids), len(leads))
+
+    def test_action_finding_the_poll_spent_sends_at_the_next_poll(self):
+        """The nurture action, after another action of its poll spent the budget:
+        nothing sent and triggered for the next poll; there, every email once."""
+
+        class PollCursor:
+            closed = False
+
+        self.addCleanup(setattr, cron_budget._poll, "cursor", None)
+        self.addCleanup(cron_budget._skipped.clear)
+        action = self.env.ref("mass_mailing_crm_nurture.ir_cron_nurture_process")
+        self.start_with(self.leads)
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Trigger.search([]).unlink()
+        Sequence = self.env["crm.nurture.sequence"].with_context(cron_id=action.id)
+        with (
+            self.limits(real=200, workers=2),
+            self.fake_clock() as clock,
+            self.progress() as reports,
+            self.at(self.T0),
+            self.mock_mail_gateway(mail_unlink_sent=False),
+        ):
+            for _poll in range(2):
+                poll = PollCursor()
+                cron_budget.poll_job(poll)
+                with cron_budget.job_run():  # another action of the poll
+                    clock.advance(66)
+                cron_budget.poll_job(cron_budget.current_poll())
+                with cron_budget.job_run():
+                    Sequence._cron_process()
+                if not _poll:
+                    self.assertEqual(reports, [(0, 1)])
+                    self.assertEqual(Trigger.search([]).cron_id, action)
+                    self.assertFalse(self.week1.mailing_id.mailing_trace_ids)
+        self.assertEqual(reports[-1], (len(self.leads), 0))
+        self.assertEqual(
+            sorted(self.week1.mailing_id.mailing_trace_ids.mapped("res_id")),
+            sorted(self.leads.ids),
+        )
 
     def test_copies_of_the_action_are_woken_too(self):
         """A deployment duplicates the action to run the engine in several cron
