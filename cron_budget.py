@@ -45,6 +45,17 @@ has spent its budget, and reports what is left so that Odoo calls it again:
   (tests, scripts): the budget is checked the same way whether or not the run
   commits.
 
+Batches are sized to fit the budget: an engine's batch of a given number of
+items takes what the machine makes of it (a nurture batch of 500 steps took 1 s
+on a quiet machine and 47 s on a loaded one, past the poll's share of the limit
+on its own). So each process remembers, per engine, the seconds per item of its
+last batch, and the next batch takes the items that fit a quarter of the budget
+(``BATCH_SHARE``), never more than the engine's own batch size; a cron worker
+that knows nothing yet (started, or restarted after a kill) starts with a tenth
+of it (``START_SHARE``) and grows from what it measures. Called directly (tests,
+scripts, a benchmark's process), out of Odoo's cron runner, an engine keeps its
+own batch size.
+
 A run that spent its budget reports the work it did and what is left with
 ``ir.cron._notify_progress``: Odoo 18 then calls it again at once (the calls left
 do nothing and return) and, after its ten calls, leaves the action ready for the
@@ -88,6 +99,12 @@ def clock():
 
 # Odoo's job run in progress on this thread (set by ``ir.cron._run_job``).
 _job_run = threading.local()
+# Share of the budget one batch is sized to take, from the last batch's time.
+BATCH_SHARE = 0.25
+# Share of an engine's batch size a cron worker starts with, knowing nothing.
+START_SHARE = 0.1
+# Seconds per item of the last batch, per (database, engine), in this process.
+_item_seconds = {}
 # The actions this process skipped last time, as (database, action id): their
 # next run starts whatever the poll's clock says (the bound of the skips).
 _skipped = set()
@@ -152,6 +169,8 @@ class _RunState:
         self.slept = _poll.slept if in_poll else 0
         self.longest_batch = 0.0
         self.batches = 0
+        # Work counted in the batch in progress (its seconds per item).
+        self.batch_done = 0
         # Whether the run's first batch was let start, or the run skipped.
         self.admitted = False
         self.skipped = False
@@ -221,18 +240,40 @@ class RunBudget:
                 run.admitted = True
         return run.admitted
 
+    def batch_size(self, engine, size):
+        """How many items the next batch of ``engine`` (a name) takes: what fits
+        ``BATCH_SHARE`` of the budget at the seconds per item this process last
+        measured for it, between 1 and ``size``; a tenth of ``size`` for a cron
+        run that measured nothing yet; ``size`` out of Odoo's cron runner (see
+        the module's docstring)."""
+        if current_poll() is None:
+            return size  # called directly: the engine's own size
+        seconds = _item_seconds.get((self.action[0], engine))
+        if seconds is None:
+            return max(1, int(size * START_SHARE))
+        fitting = int(self.seconds * BATCH_SHARE / seconds) if seconds else size
+        return max(1, min(size, fitting))
+
     @contextmanager
-    def batch(self):
-        """Time one batch of work (its commit included, when inside)."""
+    def batch(self, engine=None):
+        """Time one batch of work (its commit included, when inside); with an
+        ``engine`` name, remember its seconds per item (``add_done``) for the
+        next batch's size."""
         start = clock()
+        self.run.batch_done = 0
         try:
             yield
         finally:
-            self.run.longest_batch = max(self.run.longest_batch, clock() - start)
+            seconds = clock() - start
+            self.run.longest_batch = max(self.run.longest_batch, seconds)
             self.run.batches += 1
+            if engine and self.run.batch_done:
+                key = (self.action[0], engine)
+                _item_seconds[key] = seconds / self.run.batch_done
 
     def add_done(self, count):
         self.run.done += count
+        self.run.batch_done += count
 
     def notify_progress(self, env, remaining):
         """Report the run's work to Odoo's cron runner: what this run did (all

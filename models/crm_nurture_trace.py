@@ -181,7 +181,8 @@ class CrmNurtureTrace(models.Model):
 
     @api.model
     def _process_due(self, batch_size=500, max_batches=None, budget=None):
-        """Run the due steps of running sequences, ``batch_size`` at a time.
+        """Run the due steps of running sequences, ``batch_size`` at a time (or
+        fewer, to fit the run's time budget: ``RunBudget.batch_size``).
 
         Due steps are claimed with row locks that skip rows another run holds, and
         claimed again per step after each commit: two runs at once never run a step
@@ -201,8 +202,10 @@ class CrmNurtureTrace(models.Model):
         budget = budget or RunBudget(self.env)
         done = batches = 0
         while (max_batches is None or batches < max_batches) and budget.allows():
-            with budget.batch():
-                candidates = self._select_due_fresh(batch_size, auto_commit)
+            with budget.batch(engine="nurture.steps"):
+                candidates = self._select_due_fresh(
+                    budget.batch_size("nurture.steps", batch_size), auto_commit
+                )
                 if not candidates:
                     break
                 batches += 1

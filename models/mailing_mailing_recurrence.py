@@ -428,15 +428,15 @@ class MailingMailing(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
         done = batches = 0
         while (not max_batches or batches < max_batches) and budget.allows():
-            with budget.batch():
+            with budget.batch(engine="recurring"):
+                # Fewer recipients when they would not fit the budget.
+                size = budget.batch_size("recurring", batch_size)
                 try:
                     if auto_commit:
-                        sent = mailing._run_recurrence_batch(batch_size, auto_commit)
+                        sent = mailing._run_recurrence_batch(size, auto_commit)
                     else:
                         with self.env.cr.savepoint():
-                            sent = mailing._run_recurrence_batch(
-                                batch_size, auto_commit
-                            )
+                            sent = mailing._run_recurrence_batch(size, auto_commit)
                 except Exception as error:  # noqa: BLE001 - one mailing never stops the others
                     if auto_commit:
                         self.env.cr.rollback()

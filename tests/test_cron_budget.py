@@ -46,6 +46,10 @@ class BudgetCase:
         # The queue's runs below count what they send: from an empty queue (19.0
         # tells a sequence's responsible of the assignment by email).
         self.env["mail.mail"].sudo().search([("state", "=", "outgoing")]).unlink()
+        # What a process remembers of its cron runs, forgotten between tests.
+        for memory in (cron_budget._skipped, cron_budget._item_seconds):
+            memory.clear()
+            self.addCleanup(memory.clear)
 
     @contextmanager
     def limits(self, real=6, cron=-1, workers=2):
@@ -180,7 +184,6 @@ class TestBudgetRule(BudgetCase, NurtureTagCommon):
             closed = False
 
         self.addCleanup(setattr, cron_budget._poll, "cursor", None)
-        self.addCleanup(cron_budget._skipped.clear)
         queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
         in_queue = self.env(context=dict(self.env.context, cron_id=queue.id))
         Trigger = self.env["ir.cron.trigger"].sudo()
@@ -406,7 +409,6 @@ class TestNurtureBudget(BudgetCase, NurtureSequenceCommon):
             closed = False
 
         self.addCleanup(setattr, cron_budget._poll, "cursor", None)
-        self.addCleanup(cron_budget._skipped.clear)
         action = self.env.ref("mass_mailing_crm_nurture.ir_cron_nurture_process")
         self.start_with(self.leads)
         Trigger = self.env["ir.cron.trigger"].sudo()
@@ -436,6 +438,64 @@ class TestNurtureBudget(BudgetCase, NurtureSequenceCommon):
             sorted(self.week1.mailing_id.mailing_trace_ids.mapped("res_id")),
             sorted(self.leads.ids),
         )
+
+    def test_batches_sized_to_fit_the_budget_in_a_cron_worker(self):
+        """A batch of a fixed size takes what the machine makes of it (on a
+        loaded machine one nurture batch of 500 steps took longer than a poll may
+        run): in a cron worker a batch takes the steps that fit a quarter of the
+        budget at the seconds per step its last batch took, starting with a tenth
+        of the engine's size when it measured nothing yet; called directly, the
+        engine's size."""
+
+        class PollCursor:
+            closed = False
+
+        self.addCleanup(setattr, cron_budget._poll, "cursor", None)
+        self.start_with(self.leads | self.backlog)  # 40 first emails due
+        Trace = type(self.env["crm.nurture.trace"])
+        select, group = Trace._select_due_fresh, Trace._process_group
+        sizes = []
+
+        def selecting(records, limit, auto_commit):
+            sizes.append(limit)
+            return select(records, limit, auto_commit)
+
+        def half_a_second_per_step(records, step, trace_ids):
+            clock.advance(0.5 * len(trace_ids))
+            return group(records, step, trace_ids)
+
+        with (
+            patch.object(crm_nurture_sequence, "PROCESS_BATCH_SIZE", 100),
+            patch.object(Trace, "_select_due_fresh", selecting),
+            patch.object(Trace, "_process_group", half_a_second_per_step),
+            self.limits(real=200, workers=2),  # a poll's budget: 65 s
+            self.fake_clock() as clock,
+            self.progress(),
+        ):
+            poll = PollCursor()
+            sent = self.run_cron_in_poll(poll)
+        # 10 steps (5 s), then 65 / 4 / 0.5 = 32 at most: the 30 left.
+        self.assertEqual(sizes[:2], [10, 32])
+        self.assertEqual(len(sent), 40)
+        self.assertEqual(set(sent.values()), {1})
+        # Out of Odoo's cron runner: the engine's own size.
+        cron_budget._poll.cursor = None
+        self.assertEqual(
+            cron_budget.RunBudget(self.env).batch_size("nurture.steps", 100), 100
+        )
+        # A loaded machine (60 ms per step) and a prefork worker at Odoo's
+        # default limit (25 s of budget): about 100 steps per batch.
+        cron_budget._item_seconds[(self.env.cr.dbname, "nurture.steps")] = 0.06
+        with self.limits(real=120, workers=2):
+            cron_budget.poll_job(poll)
+            self.assertEqual(
+                cron_budget.RunBudget(self.env).batch_size("nurture.steps", 500), 104
+            )
+
+    def run_cron_in_poll(self, poll):
+        """``run_cron`` as the first action of a cron poll."""
+        cron_budget.poll_job(poll)
+        return self.run_cron(self.T0)
 
     def test_copies_of_the_action_are_woken_too(self):
         """A deployment duplicates the action to run the engine in several cron
