@@ -791,6 +791,7 @@ def main():
     parser.add_argument("--grace", type=int, default=300, help="seconds")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds")
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--log-file", help="keep the server's whole log there")
     args = parser.parse_args()
     odoo.tools.config.parse_config(
         ["-c", args.config, "-d", args.database, "--log-level=warn"]
@@ -809,6 +810,9 @@ def main():
                 soak.cleanup_crons()
             if os.environ.get("SOAK_KEEP_LOG"):
                 print(soak.server.log()[-5000:])
+            if args.log_file:
+                with open(args.log_file, "w", encoding="utf-8") as log:
+                    log.write(soak.server.log())
     if not ok:
         print("SOAK FAILED: see the table")
         sys.exit(1)
