@@ -382,7 +382,13 @@ class CrmNurtureParticipant(models.Model):
         self.invalidate_model(["level_reached"])
 
     def _complete_finished(self):
-        """Running participants with nothing scheduled any more have completed.
+        """Running participants with nothing scheduled any more have completed."""
+        self._find_finished().write(
+            {"state": "completed", "date_done": self.env.cr.now()}
+        )
+
+    def _find_finished(self):
+        """These participants still running with nothing scheduled any more.
 
         One probe of the step traces' participant index for these participants,
         the difference taken here: a shape whose plan does not depend on the
@@ -390,8 +396,7 @@ class CrmNurtureParticipant(models.Model):
         statistics, once took seconds for a few thousand participants)."""
         running = self.filtered(lambda p: p.state == "running")
         if not running:
-            return
-        self.flush_model()
+            return running
         self.env["crm.nurture.trace"].flush_model(["participant_id", "state"])
         self.env.cr.execute(
             """
@@ -401,5 +406,4 @@ class CrmNurtureParticipant(models.Model):
             [running.ids],
         )
         waiting = {row[0] for row in self.env.cr.fetchall()}
-        finished = running.filtered(lambda p: p.id not in waiting)
-        finished.write({"state": "completed", "date_done": self.env.cr.now()})
+        return running.filtered(lambda p: p.id not in waiting)

@@ -144,6 +144,44 @@ class SetBasedWriteMixin(models.AbstractModel):
             for batch in split_every(WRITE_BATCH_SIZE, rows):
                 self._write_rows(fields_, batch)
 
+    def _update_rows(self, values):
+        """Write ``values`` to these records in one ``UPDATE`` per batch of rows
+        (see ``_write_rows``), for the values an engine knows together: field
+        name -> one value for all the records, or a dict record id -> value, the
+        records it leaves out keeping theirs. Values as the column takes them
+        (``None`` for empty). As the ORM's write: pending changes of these fields
+        written first, the log columns set, the cache invalidated and what
+        depends on the fields told; no access rights, record rules or Python
+        constraints checked (the engines' own rows).
+        """
+        if not self:
+            return
+        fnames = list(values)
+        columns = [self._fields[fname] for fname in fnames]
+        shared = []
+        if self._log_access:
+            columns += [self._fields["write_uid"], self._fields["write_date"]]
+            shared = [self.env.uid, self.env.cr.now()]
+        self.flush_recordset([field.name for field in columns])
+        rows = []
+        for record in self:
+            row = []
+            for field in columns[: len(fnames)]:
+                value = values[field.name]
+                if not isinstance(value, dict):
+                    row.append(value)
+                elif record.id in value:
+                    row.append(value[record.id])
+                else:
+                    current = field.convert_to_write(record[field.name], record)
+                    row.append(field.convert_to_column(current, record))
+            rows.append((record.id, (*row, *shared)))
+        self.modified(fnames, before=True)
+        for batch in split_every(WRITE_BATCH_SIZE, rows):
+            self._write_rows(columns, batch)
+        self.invalidate_recordset([field.name for field in columns], flush=False)
+        self.modified(fnames)
+
     def _write_rows(self, fields_, rows):
         ids = [row_id for row_id, _row in rows]
         assignments = []
