@@ -327,15 +327,6 @@ class CrmNurtureParticipant(models.Model):
         self.ensure_one()
         return any(trace._email_event_happened(event) for trace in self.trace_ids)
 
-    def _reach_level(self, level):
-        """These participants went through a step at ``level`` of the flow. Stored
-        so that the funnel counts participants per level reached, not their step
-        traces (a flow's levels are reached in order: a step runs once the step it
-        follows is done)."""
-        self.filtered(lambda part: part.level_reached < level).write(
-            {"level_reached": level}
-        )
-
     @api.model_create_multi
     def create(self, vals_list):
         participants = super().create(vals_list)

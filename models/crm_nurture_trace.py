@@ -391,7 +391,9 @@ class CrmNurtureTrace(models.Model):
         participants._update_rows(
             {
                 "current_step_id": step.id,
-                # Stored for the funnel (see crm.nurture.participant._reach_level).
+                # Stored so that the funnel counts participants per level
+                # reached, not their step traces (a flow's levels are reached
+                # in order: a step runs once the step it follows is done).
                 "level_reached": {
                     part.id: level
                     for part in done.participant_id
