@@ -327,15 +327,6 @@ class CrmNurtureParticipant(models.Model):
         self.ensure_one()
         return any(trace._email_event_happened(event) for trace in self.trace_ids)
 
-    def _reach_level(self, level):
-        """These participants went through a step at ``level`` of the flow. Stored
-        so that the funnel counts participants per level reached, not their step
-        traces (a flow's levels are reached in order: a step runs once the step it
-        follows is done)."""
-        self.filtered(lambda part: part.level_reached < level).write(
-            {"level_reached": level}
-        )
-
     @api.model_create_multi
     def create(self, vals_list):
         participants = super().create(vals_list)
@@ -382,7 +373,13 @@ class CrmNurtureParticipant(models.Model):
         self.invalidate_model(["level_reached"])
 
     def _complete_finished(self):
-        """Running participants with nothing scheduled any more have completed.
+        """Running participants with nothing scheduled any more have completed."""
+        self._find_finished().write(
+            {"state": "completed", "date_done": self.env.cr.now()}
+        )
+
+    def _find_finished(self):
+        """These participants still running with nothing scheduled any more.
 
         One probe of the step traces' participant index for these participants,
         the difference taken here: a shape whose plan does not depend on the
@@ -390,8 +387,7 @@ class CrmNurtureParticipant(models.Model):
         statistics, once took seconds for a few thousand participants)."""
         running = self.filtered(lambda p: p.state == "running")
         if not running:
-            return
-        self.flush_model()
+            return running
         self.env["crm.nurture.trace"].flush_model(["participant_id", "state"])
         self.env.cr.execute(
             """
@@ -401,5 +397,4 @@ class CrmNurtureParticipant(models.Model):
             [running.ids],
         )
         waiting = {row[0] for row in self.env.cr.fetchall()}
-        finished = running.filtered(lambda p: p.id not in waiting)
-        finished.write({"state": "completed", "date_done": self.env.cr.now()})
+        return running.filtered(lambda p: p.id not in waiting)

@@ -395,8 +395,9 @@ class CrmNurtureStep(models.Model):
         leads = traces.lead_id
         trace_by_lead = {trace.lead_id.id: trace.id for trace in traces}
         mailing = self.mailing_id.with_context(nurture_trace_by_lead=trace_by_lead)
+        # Each trace is linked to its email as the step is marked done, in the
+        # same statement (crm.nurture.trace._record_done).
         mailing._nurture_send(leads.ids)
-        traces._link_mailing_traces()
 
     def _run_add_tags(self, traces, leads):
         leads.write({"tag_ids": [Command.link(tag.id) for tag in self.tag_ids]})

@@ -144,6 +144,75 @@ class SetBasedWriteMixin(models.AbstractModel):
             for batch in split_every(WRITE_BATCH_SIZE, rows):
                 self._write_rows(fields_, batch)
 
+    def _update_rows(self, values):
+        """Write ``values`` to these records in one ``UPDATE`` per batch of rows,
+        through their primary key (as ``_write_rows``), for the values an engine
+        knows together: field name -> one value for all the records, or a dict
+        record id -> value, the records it leaves out keeping theirs (the
+        column's own value, never one read before). Values as the column takes
+        them (``None`` for empty). As the ORM's write: pending changes of these
+        records written first, the log columns set, the cache invalidated and
+        what depends on the fields told; no access rights, record rules or Python
+        constraints checked (the engines' own rows).
+        """
+        if not self:
+            return
+        fnames = list(values)
+        log = {}
+        if self._log_access:
+            log = {"write_uid": self.env.uid, "write_date": self.env.cr.now()}
+        self.flush_recordset([*fnames, *log])
+        self.modified(fnames, before=True)
+        for ids in split_every(WRITE_BATCH_SIZE, self.ids):
+            assignments = [
+                assignment
+                for fname, value in (values | log).items()
+                if (assignment := self._row_assignment(fname, value, ids))
+            ]
+            if not assignments:
+                continue
+            self.env.execute_query(
+                SQL(
+                    "UPDATE %s SET %s WHERE id = ANY(%s::int4[])",
+                    SQL.identifier(self._table),
+                    SQL(", ").join(assignments),
+                    list(ids),
+                )
+            )
+        self.invalidate_recordset([*fnames, *log], flush=False)
+        self.modified(fnames)
+
+    def _row_assignment(self, fname, value, ids):
+        """``SET`` clause of ``fname`` for the rows ``ids`` (see
+        ``_update_rows``), or None when none of them changes."""
+        field = self._fields[fname]
+        column = SQL.identifier(fname)
+        column_type = SQL(field.column_type[1])
+        if not isinstance(value, dict):
+            return SQL("%s = %s::%s", column, value, column_type)
+        given = [row_id for row_id in ids if row_id in value]
+        if not given:
+            return None
+        values = [value[row_id] for row_id in given]
+        if all(each == values[0] for each in values):
+            new = SQL("%s::%s", values[0], column_type)
+        else:
+            new = SQL(
+                "(%s::%s[])[array_position(%s::int4[], id)]",
+                values,
+                column_type,
+                given,
+            )
+        if len(given) == len(ids):
+            return SQL("%s = %s", column, new)
+        return SQL(
+            "%s = CASE WHEN id = ANY(%s::int4[]) THEN %s ELSE %s END",
+            column,
+            given,
+            new,
+            column,
+        )
+
     def _write_rows(self, fields_, rows):
         ids = [row_id for row_id, _row in rows]
         assignments = []
