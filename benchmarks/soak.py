@@ -86,6 +86,11 @@ LINK_RE = re.compile(r'(https?://[^"\'\s>]+/r/[^"\'\s>/]+/m/\d+)')
 ALIVE_RE = re.compile(r"Worker WorkerCron \((\d+)\) alive")
 TIMEOUT_RE = re.compile(r"WorkerCron \(\d+\) timeout after")
 
+# The user agent of the opens and clicks: Thunderbird's, a person reading.
+MAIL_CLIENT_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0"
+)
+
 
 def free_port():
     with socket.socket() as sock:
@@ -276,7 +281,9 @@ class Tracker(threading.Thread):
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
         try:
             start = time.perf_counter()
-            conn.request("GET", path)
+            # A person's mail client: the addon counts a request without a user
+            # agent as no person's (engagement_signal), and no branch follows it.
+            conn.request("GET", path, headers={"User-Agent": MAIL_CLIENT_AGENT})
             response = conn.getresponse()
             response.read()
             elapsed = time.perf_counter() - start
@@ -766,9 +773,10 @@ def main():
     parser.add_argument(
         "--open-delay",
         type=float,
-        default=5,
-        help="seconds between an email's arrival and its open (a reader; a scanner "
-        "that fetches at once hits Odoo's own window: see README)",
+        default=15,
+        help="seconds between an email's arrival and its open and click (a reader; "
+        "a click within 10 s of the delivery is a scanner's to the addon, and a "
+        "fetch at once hits Odoo's own window: see README)",
     )
     parser.add_argument("--worker-kills", type=int, default=2)
     parser.add_argument("--server-kills", type=int, default=1)
