@@ -373,9 +373,24 @@ class CrmNurtureParticipant(models.Model):
         self.invalidate_model(["level_reached"])
 
     def _complete_finished(self):
-        """Running participants with nothing scheduled any more have completed."""
-        self._find_finished().write(
-            {"state": "completed", "date_done": self.env.cr.now()}
+        """Running participants with nothing scheduled any more have completed.
+
+        Every running participant given is written (those not finished only
+        their log columns), not only the finished ones: a step of a participant
+        ended here (a branch not taken) while another process does its sibling
+        step (the branch taken) sees that sibling still scheduled, and the other
+        process, on its snapshot, this step still scheduled; neither would
+        complete the participant (the soak's participants left running for
+        ever). Both processes writing the participant's row, the second one
+        fails on the first one's write (a serialization failure), and its step
+        is run again later, on a snapshot that sees the first one's."""
+        running = self.filtered(lambda p: p.state == "running")
+        finished = running._find_finished()
+        running._update_rows(
+            {
+                "state": dict.fromkeys(finished.ids, "completed"),
+                "date_done": dict.fromkeys(finished.ids, self.env.cr.now()),
+            }
         )
 
     def _find_finished(self):

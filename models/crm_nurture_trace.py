@@ -231,6 +231,17 @@ class CrmNurtureTrace(models.Model):
                 traces = self._claim(trace_ids)
                 traces._execute(step)
         except Exception as error:  # noqa: BLE001 - one group never stops the others
+            if traces and isinstance(error, CONCURRENCY_ERRORS):
+                # Another run wrote these participants meanwhile (say, it ended
+                # a sibling branch: see ``_complete_finished``): nothing of the
+                # group is kept, its steps are still due, for a later pass on a
+                # snapshot that sees that run's work. Not a failure of the step.
+                _logger.info(
+                    "Nurture step %s: met another run, left for later (%s)",
+                    step.id,
+                    error,
+                )
+                return 0
             if not traces:
                 # The claim itself met another run (rows it changed): its rows.
                 _logger.info(

@@ -178,6 +178,58 @@ class TestNurtureReliability(NurtureSequenceCommon):
         self.process(self.T0 + timedelta(seconds=30))
         self.assertEqual(self.steps_done(self.leads[0]), self.week1)
 
+    def test_participants_written_by_another_run_meanwhile(self):
+        """The emails were queued, then recording the step meets another run's
+        write of the same participants (it ended a sibling branch): nothing of
+        the group is kept (its emails neither), no attempt counted, the step due
+        again; the next batch does it, each email once."""
+        self.start_with(self.leads)
+        Participant = type(self.env["crm.nurture.participant"])
+        update_rows = Participant._update_rows
+        conflicts = []
+
+        def conflicting_update(records, values):
+            if "current_step_id" in values and not conflicts:
+                conflicts.append(records)
+                raise errors.SerializationFailure("could not serialize access")
+            return update_rows(records, values)
+
+        with (
+            patch.object(Participant, "_update_rows", conflicting_update),
+            mute_logger(TRACE_LOGGER),
+        ):
+            self.process(self.T0)
+        self.assertEqual(len(conflicts), 1)
+        traces = self.sequence.participant_ids.trace_ids
+        first = traces.filtered(lambda t: t.step_id == self.week1)
+        self.assertEqual(set(first.mapped("state")), {"done"})
+        self.assertEqual(set(first.mapped("attempt_count")), {0})
+        self.assertFalse(any(first.mapped("last_error")))
+        self.assertEqual(self.steps_done(self.leads[0]), self.week1)
+        self.assertEqual(len(self._mails), len(self.leads))
+        self.assertEqual(
+            sorted(self.week1.mailing_id.mailing_trace_ids.mapped("res_id")),
+            sorted(self.leads.ids),
+        )
+
+    def test_a_branch_not_taken_writes_its_participants(self):
+        """Ending a step without completing its participant (a sibling branch is
+        still scheduled) writes the participant's row all the same: a run doing
+        that sibling at once then conflicts with it instead of leaving the
+        participant running with nothing scheduled."""
+        self.start_with(self.leads)
+        participants = self.sequence.participant_ids
+        participants.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE crm_nurture_participant SET write_date = %s WHERE id = ANY(%s)",
+            [self.T0 - timedelta(days=1), participants.ids],
+        )
+        participants.invalidate_recordset()
+        with self.at(self.T0):
+            participants._complete_finished()
+        self.assertEqual(set(participants.mapped("state")), {"running"})
+        self.assertEqual(set(participants.mapped("write_date")), {self.T0})
+
     def test_paused_in_the_same_transaction(self):
         """A sequence paused just before the engine runs, in the same transaction,
         runs none of its steps; once resumed, they run."""
