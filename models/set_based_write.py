@@ -193,16 +193,7 @@ class SetBasedWriteMixin(models.AbstractModel):
         given = [row_id for row_id in ids if row_id in value]
         if not given:
             return None
-        values = [value[row_id] for row_id in given]
-        if all(each == values[0] for each in values):
-            new = SQL("%s::%s", values[0], column_type)
-        else:
-            new = SQL(
-                "(%s::%s[])[array_position(%s::int4[], id)]",
-                values,
-                column_type,
-                given,
-            )
+        new = self._row_values_sql([value[row_id] for row_id in given], given, field)
         if len(given) == len(ids):
             return SQL("%s = %s", column, new)
         return SQL(
@@ -213,21 +204,24 @@ class SetBasedWriteMixin(models.AbstractModel):
             column,
         )
 
+    @staticmethod
+    def _row_values_sql(values, ids, field):
+        """The value of ``field`` for each row of ``ids`` (``values``, in the
+        same order): one literal when they are all the same, else an array
+        indexed by the row's position in ``ids``."""
+        column_type = SQL(field.column_type[1])
+        if all(value == values[0] for value in values):
+            return SQL("%s::%s", values[0], column_type)
+        return SQL(
+            "(%s::%s[])[array_position(%s::int4[], id)]", values, column_type, ids
+        )
+
     def _write_rows(self, fields_, rows):
         ids = [row_id for row_id, _row in rows]
         assignments = []
         for index, field in enumerate(fields_):
             values = [row[index] for _id, row in rows]
-            column_type = SQL(field.column_type[1])
-            if all(value == values[0] for value in values):
-                value = SQL("%s::%s", values[0], column_type)
-            else:
-                value = SQL(
-                    "(%s::%s[])[array_position(%s::int4[], id)]",
-                    values,
-                    column_type,
-                    ids,
-                )
+            value = self._row_values_sql(values, ids, field)
             assignments.append(SQL("%s = %s", SQL.identifier(field.name), value))
         self.env.execute_query(
             SQL(
