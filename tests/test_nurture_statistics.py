@@ -167,6 +167,26 @@ class TestNurtureStatistics(NurtureSequenceCommon):
         self.assertEqual(self.sequence.won_count, 1)
         self.assertEqual(self.sequence.won_revenue, 1200)
 
+    def test_summary_query_without_jit_setting_restored(self):
+        """The tiles' query runs with PostgreSQL's JIT off (its compiling costs
+        more than it saves on one count), and the transaction's own setting is
+        put back after it, whatever it was."""
+        self.start_with(self.all_leads)
+        seen = []
+        query = type(self.sequence)._query_statistics
+
+        def spy(sequences, sequence_ids):
+            self.env.cr.execute("SELECT current_setting('jit')")
+            seen.append(self.env.cr.fetchone()[0])
+            return query(sequences, sequence_ids)
+
+        self.env.cr.execute("SET LOCAL jit = on")
+        with patch.object(type(self.sequence), "_query_statistics", spy):
+            self.assertEqual(self.sequence.participant_count, 5)
+        self.assertEqual(seen, ["off"])
+        self.env.cr.execute("SELECT current_setting('jit')")
+        self.assertEqual(self.env.cr.fetchone()[0], "on")
+
     def test_funnel(self):
         self.run_hand_counted_flow()
         self.start_test_run()
